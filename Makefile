@@ -1,0 +1,47 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= wdtportal.settings
+
+.PHONY: install demo test lint serve migrate messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled translations are build output (*.mo is ignored by git).
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore=.venv; \
+	else echo "msgfmt (Debian package gettext) not found: the interface stays in its source language"; fi
+
+# Portal + sandbox (+ worker) on http://$(HOST):$(PORT)/ with SQLite and demo data.
+demo: export DEBUG = 1
+demo: export WDT_SANDBOX = 1
+demo: install messages
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py rundemo --host $(HOST) --port $(PORT)
+
+test: export DJANGO_SETTINGS_MODULE = wdtportal.settings_test
+test: install messages
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Production server (set SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS first; see README).
+serve: install
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py migrate --no-input -v 0
+	$(VENV)/bin/gunicorn wdtportal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3*

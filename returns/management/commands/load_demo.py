@@ -1,0 +1,29 @@
+"""`manage.py load_demo`: demo logins and demo data, for `make demo`. Safe to run again."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+DEMO_USERS = [
+    # (username, password, group, is_superuser)
+    ("admin", "admin-demo-2026", None, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo logins and load the demo data (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        User = get_user_model()
+        lines = []
+        for username, password, group, superuser in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = True
+            user.is_superuser = superuser
+            user.set_password(password)
+            user.save()
+            if group:
+                from django.contrib.auth.models import Group
+
+                user.groups.set([Group.objects.get(name=group)])
+            lines.append(f"  {username} / {password}" + (f"  ({group})" if group else "  (超级管理员)"))
+        self.stdout.write("演示账号 / demo logins:\n" + "\n".join(lines))

@@ -1,0 +1,80 @@
+"""Document states and the one function that moves a document between them.
+
+draft → ready (validated) → queued → sending → done, or failed (WDT refused: editable, sendable again),
+or unknown (no answer after the request may have reached WDT: held for a supervisor, never resent blindly).
+"""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    READY = "ready", _("已校验")
+    QUEUED = "queued", _("排队中")
+    SENDING = "sending", _("发送中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    UNKNOWN = "unknown", _("结果未知")
+
+
+S = DocumentState
+
+# Which moves are allowed; anything else is a programming error, not a user error.
+ALLOWED: dict[str, set[str]] = {
+    S.DRAFT: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
+    S.READY: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
+    S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED},
+    S.SENDING: {S.DONE, S.FAILED, S.UNKNOWN},
+    S.FAILED: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
+    S.UNKNOWN: {S.DONE, S.QUEUED, S.SENDING},
+    S.DONE: set(),
+}
+
+# States in which the clerk may still edit the document.
+EDITABLE = {S.DRAFT, S.READY, S.FAILED}
+# States from which a send may start.
+SENDABLE = {S.DRAFT, S.READY, S.FAILED, S.QUEUED}
+
+STATE_COLOURS = {
+    S.DRAFT: "#6b7280",
+    S.READY: "#2563eb",
+    S.QUEUED: "#7c3aed",
+    S.SENDING: "#d97706",
+    S.DONE: "#15803d",
+    S.FAILED: "#dc2626",
+    S.UNKNOWN: "#b45309",
+}
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+def move(document: Any, field: str, to: str, *, user: Any = None, reason: str = "", save: bool = True) -> None:
+    """Move `document.<field>` to state `to`, recording who, when and why in its history."""
+    from .models import StateChange
+
+    current = getattr(document, field)
+    if to not in ALLOWED[current]:
+        raise IllegalTransition(f"{document._meta.label} {document.pk}: {field} {current} → {to}")
+    setattr(document, field, to)
+    if save:
+        fields = [field]
+        if hasattr(document, "updated_at"):
+            document.updated_at = timezone.now()
+            fields.append("updated_at")
+        document.save(update_fields=fields)
+    StateChange.objects.create(
+        content_type=ContentType.objects.get_for_model(document, for_concrete_model=True),
+        object_id=document.pk,
+        field=field,
+        from_state=current,
+        to_state=to,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        reason=reason[:500],
+    )

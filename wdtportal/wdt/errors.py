@@ -1,0 +1,67 @@
+"""Typed errors of the WDT client.
+
+`WdtApiError` and its subclass `WdtRateLimited` mean the gateway answered and said no; `WdtTransportError`
+means there was no answer, and says whether the request may have reached WDT; `WdtProtocolError` means
+an answer came that is not the documented JSON.
+"""
+
+# The vendor's rate-limiter messages (flagship status 100): the request was refused, not executed.
+RATE_LIMIT_MESSAGES = (
+    "超过每分钟最大调用频率限制，请稍后重试",
+    "超过每分钟最大并发次数限制，请稍后重试",
+)
+
+
+class WdtError(Exception):
+    """Base of every error the client raises."""
+
+    #: True when WDT may have executed the request although we did not get a clear answer.
+    outcome_unknown = False
+
+
+class WdtApiError(WdtError):
+    """The gateway answered and refused the request. `message` is WDT's own text, kept verbatim."""
+
+    def __init__(self, code: int | str, message: str, *, http_status: int | None = None):
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        super().__init__(f"WDT refused the request ({code}): {message}")
+
+
+class WdtRateLimited(WdtApiError):
+    """WDT's rate limiter refused the request; it was not executed, so it is safe to retry later."""
+
+
+class WdtTransportError(WdtError):
+    """No answer. `may_have_reached` tells whether WDT may have received (and executed) the request."""
+
+    def __init__(self, message: str, *, may_have_reached: bool, http_status: int | None = None):
+        self.message = message
+        self.may_have_reached = may_have_reached
+        self.http_status = http_status
+        super().__init__(message)
+
+    @property
+    def outcome_unknown(self) -> bool:  # type: ignore[override]
+        return self.may_have_reached
+
+
+class WdtProtocolError(WdtError):
+    """An answer that is not the documented JSON (an HTML error page, a proxy's text...)."""
+
+    outcome_unknown = True
+
+    def __init__(self, message: str, *, http_status: int | None = None, body: str = ""):
+        self.message = message
+        self.http_status = http_status
+        self.body = body
+        super().__init__(message)
+
+
+class WdtConfigurationError(WdtError):
+    """A gateway setting is missing or malformed; `setting` names it."""
+
+    def __init__(self, setting: str, problem: str = "is not set"):
+        self.setting = setting
+        super().__init__(f"{setting} {problem}")

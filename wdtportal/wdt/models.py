@@ -1,0 +1,57 @@
+"""The call log: one row for every request the portal makes to WDT (or to its sandbox).
+
+Only the business payload is stored; credentials, salt and sign never are.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Gateway(models.TextChoices):
+    QJB = "qjb", _("旗舰版")
+    ENTERPRISE = "enterprise", _("企业版")
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", _("成功")
+    REFUSED = "refused", _("被拒绝")
+    RATE_LIMITED = "rate_limited", _("限流")
+    NO_ANSWER = "no_answer", _("未送达")
+    UNKNOWN = "unknown", _("结果未知")
+
+
+class WdtCall(models.Model):
+    gateway = models.CharField(_("网关"), max_length=16, choices=Gateway.choices)
+    method = models.CharField(_("接口"), max_length=100, db_index=True)
+    request_payload = models.JSONField(_("请求内容"), null=True, blank=True)
+    answer = models.JSONField(_("返回内容"), null=True, blank=True)
+    answer_text = models.TextField(_("返回原文"), blank=True, help_text=_("不是JSON的返回，截取前2000个字符"))
+    http_status = models.PositiveSmallIntegerField(_("HTTP状态"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时(毫秒)"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=1)
+    outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices, db_index=True)
+    error_code = models.CharField(_("错误码"), max_length=40, blank=True)
+    error_message = models.TextField(_("错误信息"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A loose reference ("returns.purchasereturn", "42", "CR2026...") keeps the client free of portal models.
+    document_type = models.CharField(_("单据类型"), max_length=60, blank=True, db_index=True)
+    document_id = models.CharField(_("单据ID"), max_length=40, blank=True, db_index=True)
+    document_label = models.CharField(_("单据"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("接口调用记录")
+        verbose_name_plural = _("接口调用记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["document_type", "document_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.get_outcome_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"

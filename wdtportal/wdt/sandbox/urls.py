@@ -1,0 +1,3 @@
+"""The sandbox's URLs: the vendor's paths below /sandbox/."""
+
+urlpatterns: list = []
