@@ -169,6 +169,9 @@ WDT_TIMEOUT = env.str("WDT_TIMEOUT", default="5,30")
 # Client retries of refusals that are safe to repeat (rate limits, failures to connect).
 WDT_MAX_RETRIES = env.int("WDT_MAX_RETRIES", default=3)
 WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
+# Seconds a document may stay in "sending" before `manage.py sweep_sending` holds it as unknown (the process
+# that sent it must have died). Longer than the read timeout times the retries.
+WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
 
 # Sandbox faults, also settable from its admin page: latency in ms, shares from 0 to 1.
 WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 DEMO_USERS = [
     # (username, password, group, is_superuser)
     ("admin", "admin-demo-2026", None, True),
+    ("clerk", "clerk-demo-2026", "财务专员", False),
+    ("supervisor", "supervisor-demo-2026", "财务主管", False),
 ]
 
 
