@@ -17,8 +17,9 @@ install: $(VENV)/.installed
 
 # Compiled translations are build output (*.mo is ignored by git).
 messages: install
-	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore=.venv; \
-	else echo "msgfmt (Debian package gettext) not found: the interface stays in its source language"; fi
+	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translations to compile"; \
+	elif command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore=.venv; \
+	else echo "msgfmt (Debian package gettext) not found: the interface stays in Chinese only"; fi
 
 # Portal + sandbox (+ worker) on http://$(HOST):$(PORT)/ with SQLite and demo data.
 demo: export DEBUG = 1
@@ -32,6 +33,8 @@ test: export DJANGO_SETTINGS_MODULE = wdtportal.settings_test
 test: install messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0
+	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then echo "e2e: browser tests run in $${CHROMIUM:-/usr/bin/chromium}"; \
+	else echo "e2e: SKIPPED - no Chromium at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium fonts-wqy-microhei, or set CHROMIUM=/path)"; fi
 	$(VENV)/bin/pytest
 
 lint: install

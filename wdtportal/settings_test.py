@@ -12,3 +12,10 @@ from wdtportal.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WDT_RETRY_BACKOFF = 0.01
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the live server's threads then get their own connections, as real processes would,
+    # so tests see real locking and transactions. One file per test process, under tmp/ (ignored by git).
+    _test_db_dir = BASE_DIR / "tmp"  # noqa: F405
+    _test_db_dir.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
