@@ -58,6 +58,9 @@ class UploadedSpreadsheet:
 class SpreadsheetFormat(Format):
     """.xlsx, .xls or .csv in, .xlsx out; the file is told apart by its content when it is read."""
 
+    def __init__(self, encoding: str | None = None) -> None:
+        self.encoding = encoding  # import-export passes one; the content decides (CSV: UTF-8 or GBK)
+
     def get_title(self) -> str:
         return gettext_lazy("Excel 或 CSV（.xlsx、.xls、.csv）")
 
