@@ -32,7 +32,14 @@ test: export DJANGO_SETTINGS_MODULE = wdtportal.settings_test
 test: install messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not postgres"
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: the database tests again, and the multi-worker tests, on $${TEST_DATABASE_URL##*@}"; \
+	  DATABASE_URL="$$TEST_DATABASE_URL" $(VENV)/bin/pytest -m "not e2e"; \
+	else \
+	  echo "!! TEST_DATABASE_URL is not set: the PostgreSQL tests did NOT run."; \
+	  echo "!! Set it (e.g. postgres://portal:portal@127.0.0.1:5432/portal; see README) to run them, as CI does."; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .
