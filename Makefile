@@ -17,8 +17,9 @@ install: $(VENV)/.installed
 
 # Compiled translations are build output (*.mo is ignored by git).
 messages: install
-	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore=.venv; \
-	else echo "msgfmt (Debian package gettext) not found: the interface stays in its source language"; fi
+	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translations to compile"; \
+	elif command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore=.venv; \
+	else echo "msgfmt (Debian package gettext) not found: the interface stays in Chinese only"; fi
 
 # Portal + sandbox (+ worker) on http://$(HOST):$(PORT)/ with SQLite and demo data.
 demo: export DEBUG = 1

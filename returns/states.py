@@ -80,30 +80,27 @@ def move(document: Any, field: str, to: str, *, user: Any = None, reason: str = 
     )
 
 
-def move_many(documents: Any, field: str, to: str, *, user: Any = None, reason: str = "") -> int:
-    """`move` for many documents of one model at once (a queryset, locked by the caller), in two queries per state.
-
-    Only documents whose move to `to` is allowed are moved; returns how many were.
-    """
+def move_many(documents: list[Any], field: str, to: str, *, user: Any = None, reason: str = "") -> None:
+    """`move` for many documents of one model with two queries, for bulk sends (stop waiting)."""
     from .models import StateChange
 
-    model = documents.model
-    moved = 0
-    now = timezone.now()
+    if not documents:
+        return
+    model = type(documents[0])
+    for document in documents:
+        current = getattr(document, field)
+        if to not in ALLOWED[current]:
+            raise IllegalTransition(f"{document._meta.label} {document.pk}: {field} {current} → {to}")
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
-    has_updated_at = any(f.name == "updated_at" for f in model._meta.fields)
-    for current in [s for s in ALLOWED if to in ALLOWED[s]]:
-        ids = list(documents.filter(**{field: current}).values_list("pk", flat=True))
-        if not ids:
-            continue
-        values: dict[str, Any] = {field: to}
-        if has_updated_at:
-            values["updated_at"] = now
-        model._default_manager.filter(pk__in=ids, **{field: current}).update(**values)
-        StateChange.objects.bulk_create([
-            StateChange(content_type=content_type, object_id=pk, field=field, from_state=current, to_state=to,
-                        user=user if getattr(user, "is_authenticated", False) else None, reason=reason[:500])
-            for pk in ids
-        ])
-        moved += len(ids)
-    return moved
+    user = user if getattr(user, "is_authenticated", False) else None
+    changes = [StateChange(content_type=content_type, object_id=d.pk, field=field, from_state=getattr(d, field),
+                           to_state=to, user=user, reason=reason[:500]) for d in documents]
+    now = timezone.now()
+    update = {field: to}
+    if hasattr(model, "updated_at"):
+        update["updated_at"] = now
+    model.objects.filter(pk__in=[d.pk for d in documents]).update(**update)
+    for document in documents:
+        for name, value in update.items():
+            setattr(document, name, value)
+    StateChange.objects.bulk_create(changes, batch_size=500)

@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "wdtportal.admin_site.PortalAdminConfig",  # django.contrib.admin with the portal's site (dashboard)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -104,12 +104,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO dates (2026-11-22 14:05) and comma-grouped thousands in both languages.
+FORMAT_MODULE_PATH = ["wdtportal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -169,6 +172,9 @@ WDT_TIMEOUT = env.str("WDT_TIMEOUT", default="5,30")
 # Client retries of refusals that are safe to repeat (rate limits, failures to connect).
 WDT_MAX_RETRIES = env.int("WDT_MAX_RETRIES", default=3)
 WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
+# Seconds a document may stay in "sending" before `manage.py sweep_sending` holds it as unknown (the process
+# that sent it must have died). Longer than the read timeout times the retries.
+WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
 
 # Sandbox faults, also settable from its admin page: latency in ms, shares from 0 to 1.
 WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)

@@ -6,6 +6,9 @@ os.environ.setdefault("SECRET_KEY", "tests-only-key-not-a-secret-0123456789abcde
 os.environ.setdefault("WDT_SANDBOX", "1")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# The pacer runs in every test, at limits that do not slow the suite down (its own tests set theirs).
+os.environ.setdefault("WDT_QJB_RATE", "500")
+os.environ.setdefault("WDT_ENT_RATE", "500")
 
 from wdtportal.settings import *  # noqa: F403
 
@@ -13,9 +16,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WDT_RETRY_BACKOFF = 0.01
 
-# SQLite tests use a file, not memory: worker threads and `manage.py db_worker` subprocesses open their own
-# connections to the test database. (PostgreSQL: Django creates test_<name> itself.)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / "test-db.sqlite3"))}  # noqa: F405
-# Recovery within seconds rather than the production default of 20.
+    # A file, not memory: the live server's threads then get their own connections, as real processes would,
+    # so tests see real locking and transactions. One file per test process, under tmp/ (ignored by git).
+    _test_db_dir = BASE_DIR / "tmp"  # noqa: F405
+    _test_db_dir.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+# Job recovery within seconds rather than the production default of 20.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "4"))

@@ -58,8 +58,8 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
                 item.finished_at = timezone.now()
             items.append(item)
         JobItem.objects.bulk_create(items, batch_size=500)
-        move_many(locked.filter(**{f"{spec.state_field}__in": QUEUEABLE}), spec.state_field, DocumentState.QUEUED,
-                  user=user, reason=_("加入后台任务 #%(id)s") % {"id": job.pk})
+        move_many([d for d in by_id.values() if getattr(d, spec.state_field) in QUEUEABLE], spec.state_field,
+                  DocumentState.QUEUED, user=user, reason=_("加入后台任务 #%(id)s") % {"id": job.pk})
         job.skipped = sum(1 for i in items if i.state == ItemState.SKIPPED)
         if job.skipped == job.total:
             job.started_at = job.finished_at = timezone.now()

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -74,14 +75,13 @@ class DatabasePacer:
 
     def rate_limited(self, gateway: str) -> None:
         """WDT refused a call for its rate: every worker slows down for a while."""
-        from .models import GatewayPace
 
         limits = self.limits.get(gateway)
         if limits is None:
             return
         self._ensure_rows(gateway, limits)
         with transaction.atomic():
-            pace = GatewayPace.objects.select_for_update().get(gateway=gateway)
+            pace = self._locked_pace(gateway, limits)
             now = time.time()
             factor = pace.slow_factor if pace.slow_until > now else 1.0
             if now - pace.slowed_at >= 1.0 or pace.slow_until <= now:
@@ -113,12 +113,23 @@ class DatabasePacer:
             )
             self._ready.add(gateway)
 
+    def _locked_pace(self, gateway: str, limits: GatewayLimits) -> Any:
+        from .models import GatewayPace
+
+        try:
+            return GatewayPace.objects.select_for_update().get(gateway=gateway)
+        except GatewayPace.DoesNotExist:  # the table was emptied since this process filled it
+            self._ready.discard(gateway)
+            self._ensure_rows(gateway, limits)
+            return GatewayPace.objects.select_for_update().get(gateway=gateway)
+
     def _take_slot(self, gateway: str, concurrency: int) -> str:
         from .models import GatewaySlot
 
         holder = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:12]}"[:64]
         candidates = GatewaySlot.objects.filter(gateway=gateway, number__lt=concurrency)
         waited = 0.0
+        looks = 0
         while True:
             now = time.time()
             free = Q(holder="") | Q(expires_at__lt=now)
@@ -132,6 +143,10 @@ class DatabasePacer:
                     if waited > 5:
                         logger.info("waited %.1f s for a free %s slot", waited, gateway)
                     return holder
+            looks += 1
+            if looks % 100 == 0 and not candidates.exists():  # the table was emptied since this process filled it
+                self._ready.discard(gateway)
+                self._ensure_rows(gateway, GatewayLimits(0, concurrency))
             pause = SLOT_POLL_SECONDS * (1 + random.random())  # noqa: S311 - jitter, not security
             time.sleep(pause)
             waited += pause
@@ -148,10 +163,9 @@ class DatabasePacer:
 
     def _wait_for_turn(self, gateway: str, rate: float) -> float:
         """Reserve the next send time at `rate` across all callers, sleep until it; return the seconds slept."""
-        from .models import GatewayPace
 
         with transaction.atomic():
-            pace = GatewayPace.objects.select_for_update().get(gateway=gateway)
+            pace = self._locked_pace(gateway, self.limits[gateway])
             now = time.time()
             if pace.slow_until > now:
                 rate = rate * pace.slow_factor
@@ -175,15 +189,19 @@ def limits_from_settings() -> dict[str, GatewayLimits]:
     }
 
 
+_pacers: dict[tuple, DatabasePacer] = {}
+
+
 def get_pacer() -> DatabasePacer:
-    """The pacer for clients built from settings (a new one per client; the state lives in the database)."""
+    """The process's pacer for clients built from settings (the state it keeps is in the database)."""
     from django.conf import settings
 
     from .client import parse_timeout
 
     connect, read = parse_timeout(settings.WDT_TIMEOUT)
-    return DatabasePacer(
-        limits_from_settings(),
-        lease_seconds=connect + read + 10,
-        cooldown_seconds=settings.WDT_RATE_LIMIT_COOLDOWN,
-    )
+    limits = limits_from_settings()
+    key = (tuple(sorted(limits.items())), connect + read + 10, settings.WDT_RATE_LIMIT_COOLDOWN)
+    pacer = _pacers.get(key)
+    if pacer is None:
+        pacer = _pacers[key] = DatabasePacer(limits, lease_seconds=key[1], cooldown_seconds=key[2])
+    return pacer

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 DEMO_USERS = [
     # (username, password, group, is_superuser)
     ("admin", "admin-demo-2026", None, True),
+    ("clerk", "clerk-demo-2026", "财务专员", False),
+    ("supervisor", "supervisor-demo-2026", "财务主管", False),
 ]
 
 
@@ -27,3 +29,7 @@ class Command(BaseCommand):
                 user.groups.set([Group.objects.get(name=group)])
             lines.append(f"  {username} / {password}" + (f"  ({group})" if group else "  (超级管理员)"))
         self.stdout.write("演示账号 / demo logins:\n" + "\n".join(lines))
+
+        from wdtportal.wdt.sandbox.state import seed_demo_set
+
+        self.stdout.write(f"沙箱演示采购退货单 / sandbox demo returns: {len(seed_demo_set())}")

@@ -1,0 +1,148 @@
+"""Purchase returns in the admin: lists, lines, states, and the actions that call `returns.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
+from .models import OutboundLine, PurchaseReturn
+from .states import DocumentState
+
+
+class OutboundLineInline(DocumentLineInline):
+    model = OutboundLine
+    fields = ("line_no", "spec_no", "num", "price", "position_no", "batch_no", "remark")
+
+
+@admin.register(PurchaseReturn)
+class PurchaseReturnAdmin(DocumentAdmin):
+    list_display = ("return_no", "outer_no", "outbound_badge", "waiting_badge", "line_count", "post_cost",
+                    "created_by", "created_at", "sent_at", "last_message_short", "settlement_link")
+    list_display_links = ("return_no",)
+    list_filter = ("outbound_state", "waiting_state", "created_at", "sent_at",
+                   ("created_by", admin.RelatedOnlyFieldListFilter), ("sent_by", admin.RelatedOnlyFieldListFilter),
+                   ("import_batch", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("return_no", "outer_no", "lines__spec_no", "settlement_drafts__js_order_no")
+    date_hierarchy = "created_at"
+    list_select_related = ("created_by",)
+    inlines = [OutboundLineInline, StateHistoryInline]
+    readonly_fields = ("outbound_badge", "waiting_badge", "wdt_links", "settlement_link", "last_message",
+                       "created_by", "created_at", "sent_by", "sent_at", "import_batch")
+    fieldsets = (
+        (None, {"fields": ("return_no", "outer_no", "logistics_code", "logistics_no", "post_cost", "remark",
+                           "is_check")}),
+        (_("状态"), {"fields": ("outbound_badge", "waiting_badge", "last_message", "wdt_links", "settlement_link")}),
+        (_("记录"), {"fields": ("created_by", "created_at", "sent_by", "sent_at", "import_batch")}),
+    )
+    actions = ["validate", "push_outbound", "stop_waiting", "create_settlement_drafts", "resolve_unknown"]
+    guarded_actions = {"push_outbound": "send", "stop_waiting": "send", "resolve_unknown": "resolve",
+                       "create_settlement_drafts": "draft"}
+    send_perm = services.PERM_SEND
+    resolve_perm = services.PERM_RESOLVE
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).annotate(line_total=Count("lines", distinct=True))
+
+    def has_draft_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("settlements.add_settlementdraft")
+
+    # --- columns -----------------------------------------------------------------------------------
+    @admin.display(description=_("出库单状态"), ordering="outbound_state")
+    def outbound_badge(self, obj: PurchaseReturn) -> str:
+        return state_badge(obj.outbound_state)
+
+    @admin.display(description=_("停止等待状态"), ordering="waiting_state")
+    def waiting_badge(self, obj: PurchaseReturn) -> str:
+        return state_badge(obj.waiting_state)
+
+    @admin.display(description=_("明细行数"), ordering="line_total")
+    def line_count(self, obj: PurchaseReturn) -> int:
+        return getattr(obj, "line_total", None) or obj.lines.count()
+
+    @admin.display(description=_("旺店通最近消息"))
+    def last_message_short(self, obj: PurchaseReturn) -> str:
+        return obj.last_message[:60]
+
+    @admin.display(description=_("结算单草稿"))
+    def settlement_link(self, obj: PurchaseReturn) -> str:
+        drafts = list(obj.settlement_drafts.all()) if obj.pk else []
+        if not drafts:
+            return "-"
+        return format_html_join(", ", '<a href="{}">{}</a>', (
+            (reverse("admin:settlements_settlementdraft_change", args=[d.pk]), d.js_order_no or d.get_state_display())
+            for d in drafts))
+
+    @admin.display(description=_("操作"))
+    def wdt_links(self, obj: PurchaseReturn) -> str:
+        return self.links(obj, can_resolve=lambda o: DocumentState.UNKNOWN in (o.outbound_state, o.waiting_state))
+
+    def state_summary(self, obj: PurchaseReturn) -> str:
+        return format_html("{}: {} / {}: {}", _("出库单"), obj.get_outbound_state_display(),
+                           _("停止等待"), obj.get_waiting_state_display())
+
+    def payloads(self, obj: PurchaseReturn) -> list[tuple[str, str, Any]]:
+        return [
+            (_("创建采购退货出库单（purchase_return_info）"), services.OUTBOUND_ENDPOINT,
+             services.build_outbound_payload(obj)),
+            (_("停止等待（请求正文）"), services.STOP_WAITING_METHOD, [[obj.return_no]]),
+        ]
+
+    # --- saving ------------------------------------------------------------------------------------
+    def save_model(self, request: HttpRequest, obj: PurchaseReturn, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            services.return_edited(purchase_return=form.instance, user=request.user)
+
+    # --- actions -----------------------------------------------------------------------------------
+    @admin.action(description=_("校验所选采购退货单"), permissions=["change"])
+    def validate(self, request: HttpRequest, queryset: Any) -> Any:
+        answers = services.returns_validate(purchase_returns=queryset.order_by("pk"), user=request.user)
+        return self.report(request, _("校验结果"), answers)
+
+    @admin.action(description=_("在旺店通创建出库单"), permissions=["send"])
+    def push_outbound(self, request: HttpRequest, queryset: Any) -> Any:
+        answers = services.returns_push_outbound(purchase_returns=queryset.order_by("pk"), user=request.user)
+        return self.report(request, _("创建出库单结果"), answers)
+
+    @admin.action(description=_("在旺店通停止等待"), permissions=["send"])
+    def stop_waiting(self, request: HttpRequest, queryset: Any) -> Any:
+        answers = services.returns_stop_waiting(purchase_returns=queryset.order_by("pk"), user=request.user)
+        return self.report(request, _("停止等待结果"), answers)
+
+    @admin.action(description=_("生成结算单草稿"), permissions=["draft"])
+    def create_settlement_drafts(self, request: HttpRequest, queryset: Any) -> Any:
+        answers = services.settlement_drafts_create_from_returns(purchase_returns=queryset.order_by("pk"),
+                                                                 user=request.user)
+        return self.report(request, _("生成结算单草稿结果"), answers)
+
+    @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
+    def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
+        action = request.POST.get("resolve_action")
+        if action in ("mark_done", "send_again"):
+            answers = services.returns_resolve_unknown(purchase_returns=queryset.order_by("pk"), user=request.user,
+                                                       action=action)
+            return self.report(request, _("处理结果"), answers)
+        return self.resolve_confirmation(request, queryset.order_by("pk"))
+
+    def resolve_context(self, queryset: Any) -> dict[str, Any]:
+        return {
+            "duplicate_cost": _("重复发送的代价：出库单按“外部单号”（outer_no）去重，"
+                                "重新发送同一张单不会在旺店通产生第二张出库单；重复“停止等待”也没有害处。"),
+            "check_first": _("请先在旺店通中按退货单号核对：已经存在就选“标记为已完成”，不存在就选“重新发送”。"),
+            "mark_done_label": _("旺店通中已存在：标记为已完成"),
+            "send_again_label": _("旺店通中没有：重新发送"),
+            "needs_number": False,
+        }

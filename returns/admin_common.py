@@ -1,0 +1,209 @@
+"""What the returns and settlements admins share: state badges, the state-history inline, the per-document
+action report, the "what will be sent" page, read-only documents once WDT has them, and the 403 for a person
+who posts an action they may not run."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import StateChange
+from .results import Outcome, SendResult
+from .states import STATE_COLOURS, DocumentState
+
+OUTCOME_COLOURS = {
+    Outcome.DONE: STATE_COLOURS[DocumentState.DONE],
+    Outcome.FAILED: STATE_COLOURS[DocumentState.FAILED],
+    Outcome.UNKNOWN: STATE_COLOURS[DocumentState.UNKNOWN],
+    Outcome.SKIPPED: STATE_COLOURS[DocumentState.DRAFT],
+}
+
+
+def badge(label: Any, colour: str) -> str:
+    return format_html(
+        '<span class="wdt-badge" style="background:{};color:#fff;padding:1px 8px;border-radius:10px;'
+        'white-space:nowrap">{}</span>', colour, label)
+
+
+def state_badge(state: str) -> str:
+    return badge(DocumentState(state).label, STATE_COLOURS[state])
+
+
+class StateHistoryInline(GenericTabularInline):
+    """The document's history of states on its own page (read-only)."""
+
+    model = StateChange
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+    fields = ("at", "field_label", "from_state", "to_state", "user", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("状态变更")
+    verbose_name_plural = _("状态历史")
+    classes = ["collapse"]
+
+    @admin.display(description=_("状态项"))
+    def field_label(self, obj: StateChange) -> str:
+        field = obj.content_type.model_class()._meta.get_field(obj.field)
+        return str(field.verbose_name)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the document may see its history.
+        return True
+
+
+class DocumentLineInline(admin.TabularInline):
+    """Lines can be edited only while their document can."""
+
+    extra = 0
+
+    def _editable(self, obj: Any) -> bool:
+        return obj is None or obj.is_editable
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class DocumentAdmin(admin.ModelAdmin):
+    """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`."""
+
+    #: action name → the `has_<name>_permission` it needs; posting it without that permission is a 403.
+    guarded_actions: dict[str, str] = {}
+    send_perm = ""
+    resolve_perm = ""
+    list_per_page = 50
+
+    # --- permissions -------------------------------------------------------------------------------
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(self.send_perm)
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(self.resolve_perm)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not obj.is_editable:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "POST":
+            for name in request.POST.getlist("action"):
+                needs = self.guarded_actions.get(name)
+                if needs and not getattr(self, f"has_{needs}_permission")(request):
+                    raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not obj.is_editable:
+            # WDT has (or may have) it: what is in the portal must stay what was sent.
+            fields += [f.name for f in self.model._meta.fields if f.editable and f.name not in fields]
+        return fields
+
+    # --- the per-document report of an action ------------------------------------------------------
+    def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
+        counts = Counter(a.outcome for a in answers)
+        rows = [
+            {"document": a.document, "outcome": badge(a.outcome_label, OUTCOME_COLOURS[a.outcome]),
+             "message": a.message,
+             "url": reverse(f"admin:{a.document._meta.app_label}_{a.document._meta.model_name}_change",
+                            args=[a.document.pk])}
+            for a in answers
+        ]
+        summary = [badge(f"{Outcome(o).label} {counts[o]}", OUTCOME_COLOURS[o]) for o in Outcome if counts[o]]
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
+                   "rows": rows, "summary": summary, "total": len(answers)}
+        return TemplateResponse(request, "admin/wdt/action_report.html", context)
+
+    # --- extra pages: what will be sent, resolve an unknown -----------------------------------------
+    def get_urls(self) -> list:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path("<path:object_id>/payload/", self.admin_site.admin_view(self.payload_view),
+                 name="{}_{}_payload".format(*info)),
+            path("<path:object_id>/resolve/", self.admin_site.admin_view(self.resolve_view),
+                 name="{}_{}_resolve".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def payloads(self, obj: Any) -> list[tuple[str, str, Any]]:
+        """(what, gateway method, exact payload) for each call this document can make."""
+        raise NotImplementedError
+
+    def payload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        obj = get_object_or_404(self.model, pk=object_id)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        sections = [{"title": title, "method": method,
+                     "json": json.dumps(payload, ensure_ascii=False, indent=2)}
+                    for title, method, payload in self.payloads(obj)]
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": obj,
+                   "title": _("将发送到旺店通的内容：%(doc)s") % {"doc": obj}, "sections": sections}
+        return TemplateResponse(request, "admin/wdt/payload.html", context)
+
+    def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_resolve_permission(request):
+            raise PermissionDenied
+        obj = get_object_or_404(self.model, pk=object_id)
+        return self.resolve_confirmation(request, self.model.objects.filter(pk=obj.pk))
+
+    def resolve_confirmation(self, request: HttpRequest, queryset: Any) -> TemplateResponse:
+        """The page a supervisor sees before resolving: what a duplicate would cost, then the two choices."""
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": _("处理结果未知的单据"),
+            "documents": [{"doc": d, "state": self.state_summary(d)} for d in queryset],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"),
+            **self.resolve_context(queryset),
+        }
+        return TemplateResponse(request, "admin/wdt/resolve_unknown.html", context)
+
+    def resolve_context(self, queryset: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def state_summary(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    # --- small pieces of the change page -------------------------------------------------------------
+    def links(self, obj: Any, extra: list[tuple[str, str]] | None = None,
+              can_resolve: Callable[[Any], bool] | None = None) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        info = obj._meta.app_label, obj._meta.model_name
+        items = [(reverse("admin:{}_{}_payload".format(*info), args=[obj.pk]), _("查看将发送的内容")),
+                 (reverse("admin:wdt_wdtcall_changelist") + f"?q={obj}", _("接口调用记录")),
+                 *(extra or [])]
+        if can_resolve is not None and can_resolve(obj):
+            items.append((reverse("admin:{}_{}_resolve".format(*info), args=[obj.pk]), _("处理结果未知")))
+        return format_html(" | ".join(['<a href="{}">{}</a>'] * len(items)),
+                           *[part for item in items for part in item])

@@ -1,0 +1,333 @@
+"""What the portal does with purchase returns: validate, push the outbound order, stop waiting, resolve
+unknown outcomes and create settlement drafts. The admin, commands and background jobs all call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from wdtportal.wdt.calllog import call_context
+from wdtportal.wdt.client import enterprise_client_from_settings, qjb_client_from_settings
+from wdtportal.wdt.errors import WdtConfigurationError
+
+from . import results, sending
+from .models import OutboundLine, PurchaseReturn, validate_lines_unique
+from .results import Outcome, SendResult
+from .states import EDITABLE, SENDABLE, DocumentState, move
+
+S = DocumentState
+
+OUTBOUND_ENDPOINT = "purchase_return_order_push.php"
+STOP_WAITING_METHOD = "purchase.PurchaseReturn.pending"
+STOP_WAITING_CHUNK = 500  # the vendor's limit per request
+
+PERM_SEND = "returns.send_purchasereturn"
+PERM_RESOLVE = "returns.resolve_purchasereturn"
+PERM_CHANGE = "returns.change_purchasereturn"
+
+
+def require_perm(user: Any, perm: str) -> None:
+    """Refuse a person without `perm`. `user=None` is the system itself (commands, migrations)."""
+    if user is not None and not user.has_perm(perm):
+        raise PermissionDenied(_("没有权限执行此操作"))
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as WDT wants it: a plain string without exponent or trailing zeros ("2", "0.5")."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+def _messages(error: ValidationError, model: Any, prefix: str = "") -> list[str]:
+    found = []
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            label = str(model._meta.get_field(name).verbose_name) if name != "__all__" else ""
+            for message in errors:
+                found.append(f"{prefix}{label}：{message}" if label else f"{prefix}{message}")
+    else:
+        found.extend(f"{prefix}{m}" for m in error.messages)
+    return found
+
+
+def document_errors(document: Any, lines: list[Any], *, line_exclude: list[str]) -> list[str]:
+    """Every rule a document and its lines break, as Chinese sentences (shared with settlements)."""
+    errors: list[str] = []
+    try:
+        document.full_clean(validate_unique=True)
+    except ValidationError as exc:
+        errors.extend(_messages(exc, document))
+    if not lines:
+        errors.append(_("至少需要一行明细，请添加明细后再校验"))
+    for index, line in enumerate(lines, start=1):
+        try:
+            line.full_clean(exclude=line_exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors.extend(_messages(exc, line, prefix=_("第%(n)s行 %(spec)s ") % {"n": index, "spec": line.spec_no}))
+    try:
+        validate_lines_unique(lines)
+    except ValidationError as exc:
+        errors.extend(exc.messages)
+    return errors
+
+
+def return_errors(purchase_return: PurchaseReturn) -> list[str]:
+    lines = list(purchase_return.lines.all())
+    return document_errors(purchase_return, lines, line_exclude=["purchase_return"])
+
+
+@transaction.atomic
+def return_validate(*, purchase_return: PurchaseReturn, user: Any) -> list[str]:
+    """Check a return against WDT's rules. Valid drafts (and failed ones) become ready; an invalid ready one
+    goes back to draft. Documents that are sending, done or unknown are checked but never moved."""
+    errors = return_errors(purchase_return)
+    state = purchase_return.outbound_state
+    if not errors and state in (S.DRAFT, S.FAILED):
+        move(purchase_return, "outbound_state", S.READY, user=user, reason=_("校验通过"))
+    elif errors and state == S.READY:
+        move(purchase_return, "outbound_state", S.DRAFT, user=user, reason=_("校验未通过"))
+    return errors
+
+
+def returns_validate(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
+    """`return_validate` for a selection, one result each (for the admin's per-document report)."""
+    require_perm(user, PERM_CHANGE)
+    answers = []
+    for purchase_return in purchase_returns:
+        if purchase_return.outbound_state not in EDITABLE:
+            answers.append(results.skipped(purchase_return, _("状态为“%(s)s”，无需校验") % {
+                "s": purchase_return.get_outbound_state_display()}))
+            continue
+        errors = return_validate(purchase_return=purchase_return, user=user)
+        answers.append(results.failed(purchase_return, "；".join(errors)) if errors
+                       else results.done(purchase_return, _("校验通过")))
+    return answers
+
+
+def return_edited(*, purchase_return: PurchaseReturn, user: Any) -> None:
+    """After a clerk's edit a validated return must be validated again."""
+    if purchase_return.outbound_state == S.READY:
+        move(purchase_return, "outbound_state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+
+
+# --- outbound order (enterprise gateway) -----------------------------------------------------------
+
+def _line_payload(line: OutboundLine) -> dict[str, Any]:
+    item: dict[str, Any] = {"spec_no": line.spec_no, "num": decimal_text(line.num)}
+    if line.price is not None:
+        item["price"] = decimal_text(line.price)
+    for name in ("position_no", "batch_no", "remark"):
+        if getattr(line, name):
+            item[name] = getattr(line, name)
+    return item
+
+
+def build_outbound_payload(purchase_return: PurchaseReturn) -> dict[str, Any]:
+    """The exact `purchase_return_info` object the push sends (decimals as strings, the stable outer_no)."""
+    if not purchase_return.outer_no:
+        purchase_return.save(update_fields=["outer_no"])  # generated once, then kept for every retry
+    info: dict[str, Any] = {"return_no": purchase_return.return_no, "outer_no": purchase_return.outer_no}
+    for name in ("logistics_code", "logistics_no"):
+        if getattr(purchase_return, name):
+            info[name] = getattr(purchase_return, name)
+    if purchase_return.post_cost is not None:
+        info["post_cost"] = decimal_text(purchase_return.post_cost)
+    if purchase_return.remark:
+        info["remark"] = purchase_return.remark
+    info["is_check"] = 1 if purchase_return.is_check else 0
+    info["detail_list"] = [_line_payload(line) for line in purchase_return.lines.all()]
+    return info
+
+
+def _push(purchase_return: PurchaseReturn, *, user: Any, allowed_from: set[str], reason: str) -> SendResult:
+    try:
+        client = enterprise_client_from_settings()
+    except WdtConfigurationError as exc:
+        return results.skipped(purchase_return, _("旺店通企业版接口未配置：%(s)s") % {"s": exc.setting})
+    claimed = sending.claim(PurchaseReturn, purchase_return.pk, field="outbound_state", user=user, reason=reason,
+                            allowed_from=allowed_from, check=return_errors)
+    if isinstance(claimed, SendResult):
+        return claimed
+    payload = build_outbound_payload(claimed)
+    try:
+        with call_context(user=user, document=claimed):
+            answer = client.call(OUTBOUND_ENDPOINT, purchase_return_info=payload)
+    except Exception as exc:  # every failure is recorded on the document, none leaves it sending
+        outcome, message = sending.outcome_of_error(exc)
+    else:
+        outcome, message = Outcome.DONE, str(answer.get("message") or _("出库单已创建"))
+    finally:
+        client.close()
+    return sending.finish(PurchaseReturn, claimed.pk, field="outbound_state", outcome=outcome, message=message,
+                          user=user)
+
+
+def return_push_outbound(*, purchase_return: PurchaseReturn, user: Any) -> SendResult:
+    """Create the return's outbound order in WDT (purchase_return_order_push.php)."""
+    require_perm(user, PERM_SEND)
+    return _push(purchase_return, user=user, allowed_from=SENDABLE, reason=_("推送出库单"))
+
+
+def returns_push_outbound(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
+    require_perm(user, PERM_SEND)
+    return [return_push_outbound(purchase_return=r, user=user) for r in purchase_returns]
+
+
+# --- stop waiting (flagship gateway) ---------------------------------------------------------------
+
+def _stop_waiting_chunk(pks: list[int], *, user: Any, client: Any, reason: str,
+                        allowed_from: set[str] | None = None) -> list[SendResult]:
+    if allowed_from is None:
+        claimed, answers = sending.claim_many(PurchaseReturn, pks, field="waiting_state", user=user, reason=reason)
+    else:
+        claimed, answers = [], []
+        for pk in pks:
+            one = sending.claim(PurchaseReturn, pk, field="waiting_state", user=user, reason=reason,
+                                allowed_from=allowed_from)
+            (answers if isinstance(one, SendResult) else claimed).append(one)
+    if not claimed:
+        return answers
+    numbers = [r.return_no for r in claimed]
+    label = numbers[0] if len(numbers) == 1 else _("%(first)s 等%(n)s张") % {"first": numbers[0], "n": len(numbers)}
+    try:
+        with call_context(user=user, document=claimed[0] if len(claimed) == 1 else None, label=label):
+            data = client.call(STOP_WAITING_METHOD, numbers)
+    except Exception as exc:  # recorded on every document of the chunk
+        outcome, message = sending.outcome_of_error(exc)
+        outcomes = {r.pk: (outcome, message) for r in claimed}
+    else:
+        refused = {}
+        for entry in (data or {}).get("error_info") or []:
+            refused[str(entry.get("order_no", ""))] = str(entry.get("message") or _("旺店通未说明原因"))
+        outcomes = {r.pk: (Outcome.FAILED, refused[r.return_no]) if r.return_no in refused
+                    else (Outcome.DONE, _("已停止等待")) for r in claimed}
+    return answers + sending.finish_many(PurchaseReturn, outcomes, field="waiting_state", user=user)
+
+
+def returns_stop_waiting(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
+    """Stop waiting on the returns in WDT, at most 500 numbers per request; each `error_info` entry is
+    recorded on its own return. Results come back in the order of the selection."""
+    require_perm(user, PERM_SEND)
+    selection = list(dict.fromkeys(r.pk for r in purchase_returns))
+    try:
+        client = qjb_client_from_settings()
+    except WdtConfigurationError as exc:
+        message = _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting}
+        return [results.skipped(r, message) for r in PurchaseReturn.objects.filter(pk__in=selection)]
+    answers: list[SendResult] = []
+    try:
+        for start in range(0, len(selection), STOP_WAITING_CHUNK):
+            chunk = selection[start:start + STOP_WAITING_CHUNK]
+            answers.extend(_stop_waiting_chunk(chunk, user=user, client=client, reason=_("停止等待")))
+    finally:
+        client.close()
+    position = {pk: i for i, pk in enumerate(selection)}
+    return sorted(answers, key=lambda a: position[a.document.pk])
+
+
+# --- unknown outcomes ------------------------------------------------------------------------------
+
+ResolveAction = Literal["mark_done", "send_again"]
+RESOLVABLE_FIELDS = ("outbound_state", "waiting_state")
+
+
+@transaction.atomic
+def _mark_done(purchase_return: PurchaseReturn, *, field: str, user: Any, note: str) -> SendResult:
+    document = PurchaseReturn.objects.select_for_update().get(pk=purchase_return.pk)
+    if getattr(document, field) != S.UNKNOWN:
+        return results.skipped(document, _("状态不是“结果未知”，无需处理"))
+    reason = _("主管确认旺店通中已存在，标记为已完成") + (f"：{note}" if note else "")
+    document.last_message = reason
+    document.save(update_fields=["last_message"])
+    move(document, field, S.DONE, user=user, reason=reason)
+    return results.done(document, reason)
+
+
+def return_resolve_unknown(*, purchase_return: PurchaseReturn, user: Any, action: ResolveAction,
+                           field: str = "outbound_state", note: str = "") -> SendResult:
+    """A supervisor's decision on a return whose send has an unknown outcome.
+
+    `mark_done`: it is in WDT (checked by a person). `send_again`: send it once more; for the outbound order
+    WDT deduplicates by the unchanged `outer_no`, and stopping waiting twice does no harm.
+    """
+    require_perm(user, PERM_RESOLVE)
+    if field not in RESOLVABLE_FIELDS:
+        raise ValueError(f"unknown state field {field!r}")
+    if action == "mark_done":
+        return _mark_done(purchase_return, field=field, user=user, note=note)
+    if action != "send_again":
+        raise ValueError(f"unknown action {action!r}")
+    if getattr(purchase_return, field) != S.UNKNOWN:
+        purchase_return.refresh_from_db()
+    reason = _("主管确认后重新发送")
+    if field == "outbound_state":
+        return _push(purchase_return, user=user, allowed_from={S.UNKNOWN}, reason=reason)
+    try:
+        client = qjb_client_from_settings()
+    except WdtConfigurationError as exc:
+        return results.skipped(purchase_return, _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting})
+    try:
+        return _stop_waiting_chunk([purchase_return.pk], user=user, client=client, reason=reason,
+                                   allowed_from={S.UNKNOWN})[0]
+    finally:
+        client.close()
+
+
+def returns_resolve_unknown(*, purchase_returns: Iterable[PurchaseReturn], user: Any, action: ResolveAction,
+                            note: str = "") -> list[SendResult]:
+    """Resolve every unknown state (outbound and/or waiting) of each return in the selection."""
+    require_perm(user, PERM_RESOLVE)
+    answers = []
+    for purchase_return in purchase_returns:
+        fields = [f for f in RESOLVABLE_FIELDS if getattr(purchase_return, f) == S.UNKNOWN]
+        if not fields:
+            answers.append(results.skipped(purchase_return, _("没有结果未知的发送，无需处理")))
+        for field in fields:
+            answers.append(return_resolve_unknown(purchase_return=purchase_return, user=user, action=action,
+                                                  field=field, note=note))
+    return answers
+
+
+# --- settlement drafts from returns ----------------------------------------------------------------
+
+def settlement_drafts_create_from_returns(*, purchase_returns: Iterable[PurchaseReturn],
+                                          user: Any) -> list[SendResult]:
+    """One settlement draft per return, lines copied (settle_num from num, price, batch_no, remark).
+    Returns that already have a draft, or have no lines, are skipped."""
+    from settlements.models import SettlementDraft, SettlementLine
+
+    require_perm(user, "settlements.add_settlementdraft")
+    answers = []
+    creator = user if getattr(user, "is_authenticated", False) else None
+    for purchase_return in purchase_returns:
+        existing = SettlementDraft.objects.filter(return_no=purchase_return.return_no).first()
+        if existing is not None:
+            answers.append(results.skipped(purchase_return, _("已有结算单草稿（%(s)s）") % {
+                "s": existing.get_state_display()}))
+            continue
+        lines = list(purchase_return.lines.all())
+        if not lines:
+            answers.append(results.skipped(purchase_return, _("没有明细，无法生成结算单草稿")))
+            continue
+        with transaction.atomic():
+            draft = SettlementDraft.objects.create(
+                return_no=purchase_return.return_no, purchase_return=purchase_return,
+                logistics_company_no=purchase_return.logistics_code, logistics_no=purchase_return.logistics_no,
+                created_by=creator,
+            )
+            SettlementLine.objects.bulk_create([
+                SettlementLine(draft=draft, line_no=index, spec_no=line.spec_no, settle_num=line.num,
+                               price=line.price, batch_no=line.batch_no, remark=line.remark)
+                for index, line in enumerate(lines, start=1)
+            ])
+        answers.append(results.done(purchase_return, _("已生成结算单草稿")))
+    return answers

@@ -1,0 +1,131 @@
+"""Settlement drafts in the admin: lists, lines, states, and the actions that call `settlements.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from returns import results
+from returns.admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
+from returns.states import DocumentState
+
+from . import services
+from .models import SettlementDraft, SettlementLine
+
+
+class SettlementLineInline(DocumentLineInline):
+    model = SettlementLine
+    fields = ("line_no", "spec_no", "settle_num", "price", "tax_rate", "batch_no", "expire_date", "remark")
+
+
+@admin.register(SettlementDraft)
+class SettlementDraftAdmin(DocumentAdmin):
+    list_display = ("return_no", "return_link", "state_badge", "js_order_no", "invoice_type", "post_fee",
+                    "other_fee", "created_by", "created_at", "sent_at", "last_message_short")
+    list_display_links = ("return_no",)
+    list_filter = ("state", "invoice_type", "created_at", "sent_at",
+                   ("created_by", admin.RelatedOnlyFieldListFilter), ("sent_by", admin.RelatedOnlyFieldListFilter),
+                   ("import_batch", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("return_no", "js_order_no", "lines__spec_no", "purchase_return__outer_no")
+    date_hierarchy = "created_at"
+    list_select_related = ("created_by", "purchase_return")
+    inlines = [SettlementLineInline, StateHistoryInline]
+    readonly_fields = ("state_badge", "js_order_no", "return_link", "wdt_links", "last_message", "created_by",
+                       "created_at", "sent_by", "sent_at", "import_batch")
+    raw_id_fields = ("purchase_return",)
+    fieldsets = (
+        (None, {"fields": ("return_no", "purchase_return", "logistics_company_no", "logistics_no", "invoice_type",
+                           "invoice_no", "post_fee", "other_fee", "remark", "is_check", "fuzzy_query")}),
+        (_("状态"), {"fields": ("state_badge", "js_order_no", "last_message", "wdt_links", "return_link")}),
+        (_("记录"), {"fields": ("created_by", "created_at", "sent_by", "sent_at", "import_batch")}),
+    )
+    actions = ["validate", "submit", "resolve_unknown"]
+    guarded_actions = {"submit": "send", "resolve_unknown": "resolve"}
+    send_perm = services.PERM_SEND
+    resolve_perm = services.PERM_RESOLVE
+
+    # --- columns -----------------------------------------------------------------------------------
+    @admin.display(description=_("状态"), ordering="state")
+    def state_badge(self, obj: SettlementDraft) -> str:
+        return state_badge(obj.state)
+
+    @admin.display(description=_("采购退货单"))
+    def return_link(self, obj: SettlementDraft) -> str:
+        if obj.purchase_return_id is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>',
+                           reverse("admin:returns_purchasereturn_change", args=[obj.purchase_return_id]),
+                           obj.purchase_return)
+
+    @admin.display(description=_("旺店通最近消息"))
+    def last_message_short(self, obj: SettlementDraft) -> str:
+        return obj.last_message[:60]
+
+    @admin.display(description=_("操作"))
+    def wdt_links(self, obj: SettlementDraft) -> str:
+        return self.links(obj, can_resolve=lambda o: o.state == DocumentState.UNKNOWN)
+
+    def state_summary(self, obj: SettlementDraft) -> str:
+        return obj.get_state_display()
+
+    def payloads(self, obj: SettlementDraft) -> list[tuple[str, str, Any]]:
+        return [(_("创建采购退货结算单（请求正文：[单据信息, 明细信息]）"), services.UPLOAD_METHOD,
+                 services.build_settlement_args(obj))]
+
+    # --- saving ------------------------------------------------------------------------------------
+    def save_model(self, request: HttpRequest, obj: SettlementDraft, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            services.settlement_edited(draft=form.instance, user=request.user)
+
+    # --- actions -----------------------------------------------------------------------------------
+    @admin.action(description=_("校验所选结算单草稿"), permissions=["change"])
+    def validate(self, request: HttpRequest, queryset: Any) -> Any:
+        answers = services.settlements_validate(drafts=queryset.order_by("pk"), user=request.user)
+        return self.report(request, _("校验结果"), answers)
+
+    @admin.action(description=_("在旺店通创建结算单"), permissions=["send"])
+    def submit(self, request: HttpRequest, queryset: Any) -> Any:
+        answers = services.settlements_submit(drafts=queryset.order_by("pk"), user=request.user)
+        return self.report(request, _("创建结算单结果"), answers)
+
+    @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
+    def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
+        action = request.POST.get("resolve_action")
+        if action not in ("mark_done", "send_again"):
+            return self.resolve_confirmation(request, queryset.order_by("pk"))
+        answers = []
+        for draft in queryset.order_by("pk"):
+            if draft.state != DocumentState.UNKNOWN:
+                answers.append(results.skipped(draft, _("状态不是“结果未知”，无需处理")))
+            elif action == "send_again":
+                answers.append(services.settlement_send_again(draft=draft, user=request.user))
+            else:
+                number = request.POST.get(f"js_order_no_{draft.pk}", "")
+                try:
+                    answers.append(services.settlement_mark_done(draft=draft, user=request.user, js_order_no=number))
+                except ValidationError as exc:
+                    answers.append(results.skipped(draft, "；".join(exc.messages)))
+        return self.report(request, _("处理结果"), answers)
+
+    def resolve_context(self, queryset: Any) -> dict[str, Any]:
+        return {
+            "duplicate_cost": _("重复发送的代价：结算单接口没有去重键。如果上次的请求其实已在旺店通创建了结算单，"
+                                "重新发送会在旺店通再创建一张结算单（重复结算），需要在旺店通中手工作废。"),
+            "check_first": _("请先在旺店通中按采购退货单号查找结算单：找到了就填入结算单号并选“标记为已完成”；"
+                             "确认没有才选“重新发送”。"),
+            "mark_done_label": _("旺店通中已存在：填入结算单号并标记为已完成"),
+            "send_again_label": _("确认旺店通中没有：重新发送"),
+            "needs_number": True,
+        }

@@ -1,0 +1,180 @@
+"""What the portal does with settlement drafts: validate, create the settlement order in WDT
+(finance.settle.PurchaseReturn.upload) keeping its JS number, and resolve unknown outcomes.
+
+The upload has no deduplication key: a retry after an unknown outcome can create a second settlement order,
+so an unknown draft is never sent again without a supervisor's explicit `settlement_send_again`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from returns import results, sending
+from returns.results import Outcome, SendResult
+from returns.services import decimal_text, document_errors, require_perm
+from returns.states import EDITABLE, SENDABLE, DocumentState, move
+from wdtportal.wdt.calllog import call_context
+from wdtportal.wdt.client import qjb_client_from_settings
+from wdtportal.wdt.errors import WdtConfigurationError
+
+from .models import SettlementDraft, SettlementLine
+
+S = DocumentState
+
+UPLOAD_METHOD = "finance.settle.PurchaseReturn.upload"
+PERM_SEND = "settlements.send_settlementdraft"
+PERM_RESOLVE = "settlements.resolve_settlementdraft"
+PERM_CHANGE = "settlements.change_settlementdraft"
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+def draft_errors(draft: SettlementDraft) -> list[str]:
+    return document_errors(draft, list(draft.lines.all()), line_exclude=["draft"])
+
+
+@transaction.atomic
+def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
+    """Check a draft against WDT's rules; valid drafts (and failed ones) become ready, an invalid ready one
+    goes back to draft. Drafts that are sending, done or unknown are checked but never moved."""
+    errors = draft_errors(draft)
+    if not errors and draft.state in (S.DRAFT, S.FAILED):
+        move(draft, "state", S.READY, user=user, reason=_("校验通过"))
+    elif errors and draft.state == S.READY:
+        move(draft, "state", S.DRAFT, user=user, reason=_("校验未通过"))
+    return errors
+
+
+def settlements_validate(*, drafts: Iterable[SettlementDraft], user: Any) -> list[SendResult]:
+    require_perm(user, PERM_CHANGE)
+    answers = []
+    for draft in drafts:
+        if draft.state not in EDITABLE:
+            answers.append(results.skipped(draft, _("状态为“%(s)s”，无需校验") % {"s": draft.get_state_display()}))
+            continue
+        errors = settlement_validate(draft=draft, user=user)
+        answers.append(results.failed(draft, "；".join(errors)) if errors else results.done(draft, _("校验通过")))
+    return answers
+
+
+def settlement_edited(*, draft: SettlementDraft, user: Any) -> None:
+    """After a clerk's edit a validated draft must be validated again."""
+    if draft.state == S.READY:
+        move(draft, "state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+
+
+# --- payload ---------------------------------------------------------------------------------------
+
+def _line_payload(line: SettlementLine) -> dict[str, Any]:
+    item: dict[str, Any] = {"spec_no": line.spec_no, "settle_num": decimal_text(line.settle_num)}
+    if line.price is not None:
+        item["price"] = decimal_text(line.price)
+    if line.tax_rate is not None:
+        item["tax_rate"] = decimal_text(line.tax_rate)
+    if line.remark:
+        item["remark"] = line.remark
+    if line.batch_no:
+        item["batch_no"] = line.batch_no
+    if line.expire_date:
+        item["expire_date"] = line.expire_date.isoformat()
+    return item
+
+
+def build_settlement_args(draft: SettlementDraft) -> list[Any]:
+    """The positional arguments of the upload: `[settle_order, detail_list]`, decimals as strings."""
+    order: dict[str, Any] = {"return_no": draft.return_no}
+    for name in ("logistics_company_no", "logistics_no"):
+        if getattr(draft, name):
+            order[name] = getattr(draft, name)
+    if draft.invoice_type is not None:
+        order["invoice_type"] = int(draft.invoice_type)
+    if draft.invoice_no:
+        order["invoice_no"] = draft.invoice_no
+    for name in ("post_fee", "other_fee"):
+        if getattr(draft, name) is not None:
+            order[name] = decimal_text(getattr(draft, name))
+    if draft.remark:
+        order["remark"] = draft.remark
+    order["is_check"] = 1 if draft.is_check else 0
+    order["fuzzy_query"] = 1 if draft.fuzzy_query else 0
+    return [order, [_line_payload(line) for line in draft.lines.all()]]
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+def _upload(draft: SettlementDraft, *, user: Any, allowed_from: set[str], reason: str) -> SendResult:
+    try:
+        client = qjb_client_from_settings()
+    except WdtConfigurationError as exc:
+        return results.skipped(draft, _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting})
+    claimed = sending.claim(SettlementDraft, draft.pk, field="state", user=user, reason=reason,
+                            allowed_from=allowed_from, check=draft_errors)
+    if isinstance(claimed, SendResult):
+        return claimed
+    args = build_settlement_args(claimed)
+    values: dict[str, Any] = {}
+    try:
+        with call_context(user=user, document=claimed):
+            data = client.call(UPLOAD_METHOD, *args)
+    except Exception as exc:  # every failure is recorded on the draft, none leaves it sending
+        outcome, message = sending.outcome_of_error(exc)
+    else:
+        js_order_no = str((data or {}).get("order_no") or "").strip()
+        if js_order_no:
+            outcome, message = Outcome.DONE, _("结算单已创建：%(no)s") % {"no": js_order_no}
+            values["js_order_no"] = js_order_no
+        else:
+            # WDT said yes but gave no number: the order probably exists; a person must find it.
+            outcome, message = Outcome.UNKNOWN, _("旺店通表示成功但没有返回结算单号，请在旺店通核对后处理")
+    finally:
+        client.close()
+    return sending.finish(SettlementDraft, claimed.pk, field="state", outcome=outcome, message=message, user=user,
+                          values=values)
+
+
+def settlement_submit(*, draft: SettlementDraft, user: Any) -> SendResult:
+    """Create the settlement order in WDT and keep its JS number. Never resends a draft in unknown."""
+    require_perm(user, PERM_SEND)
+    return _upload(draft, user=user, allowed_from=SENDABLE, reason=_("创建结算单"))
+
+
+def settlements_submit(*, drafts: Iterable[SettlementDraft], user: Any) -> list[SendResult]:
+    require_perm(user, PERM_SEND)
+    return [settlement_submit(draft=d, user=user) for d in drafts]
+
+
+def settlement_send_again(*, draft: SettlementDraft, user: Any) -> SendResult:
+    """A supervisor's explicit resend of a draft in unknown, after checking WDT has no settlement order for it.
+    If WDT did create one, this creates a second."""
+    require_perm(user, PERM_RESOLVE)
+    return _upload(draft, user=user, allowed_from={S.UNKNOWN}, reason=_("主管确认旺店通中没有此结算单，重新发送"))
+
+
+@transaction.atomic
+def settlement_mark_done(*, draft: SettlementDraft, user: Any, js_order_no: str) -> SendResult:
+    """A supervisor found the settlement order in WDT: record its JS number and mark the draft done.
+    Raises ValidationError (Chinese message) for an empty, too long or already used number."""
+    require_perm(user, PERM_RESOLVE)
+    js_order_no = (js_order_no or "").strip()
+    if not js_order_no:
+        raise ValidationError(_("请填写在旺店通中查到的结算单号（JS开头）"))
+    if len(js_order_no) > 40:
+        raise ValidationError(_("结算单号最长40个字符"))
+    document = SettlementDraft.objects.select_for_update().get(pk=draft.pk)
+    if document.state != S.UNKNOWN:
+        return results.skipped(document, _("状态不是“结果未知”，无需处理"))
+    other = SettlementDraft.objects.filter(js_order_no=js_order_no).exclude(pk=document.pk).first()
+    if other is not None:
+        message = _("结算单号 %(no)s 已记录在 %(other)s 上")
+        raise ValidationError(message % {"no": js_order_no, "other": other.return_no})
+    reason = _("主管确认旺店通中已存在结算单 %(no)s，标记为已完成") % {"no": js_order_no}
+    document.js_order_no = js_order_no
+    document.last_message = reason
+    document.save(update_fields=["js_order_no", "last_message"])
+    move(document, "state", S.DONE, user=user, reason=reason)
+    return results.done(document, reason)

@@ -1,0 +1,126 @@
+"""Each validation rule of a purchase return gives the clerk a Chinese sentence; a valid draft becomes ready."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from returns.models import OutboundLine, PurchaseReturn
+from returns.services import document_errors, return_validate
+from returns.states import DocumentState
+from tests.factories import make_return
+
+pytestmark = pytest.mark.django_db
+
+
+def errors_of(header: dict | None = None, lines: list[dict] | None = None) -> list[str]:
+    document = PurchaseReturn(**{"return_no": "CR2026119999", **(header or {})})
+    if lines is None:
+        lines = [{"spec_no": "SKU-A", "num": Decimal("1")}]
+    return document_errors(document, [OutboundLine(**line) for line in lines], line_exclude=["purchase_return"])
+
+
+def test_a_complete_return_has_no_errors():
+    assert errors_of({"post_cost": Decimal("0"), "logistics_code": "SF"},
+                     [{"spec_no": "A", "num": Decimal("0.0001"), "price": Decimal("0")}]) == []
+
+
+def test_a_return_without_lines_is_refused():
+    assert any("至少需要一行明细" in e for e in errors_of(lines=[]))
+
+
+@pytest.mark.parametrize(("field", "limit"), [("return_no", 40), ("outer_no", 40), ("logistics_code", 20),
+                                              ("logistics_no", 40), ("remark", 255)])
+def test_header_text_longer_than_the_vendor_allows_is_refused(field, limit):
+    assert errors_of({field: "x" * limit}) == []
+    errors = errors_of({field: "x" * (limit + 1)})
+    label = str(PurchaseReturn._meta.get_field(field).verbose_name)
+    assert any(e.startswith(f"{label}：") for e in errors), errors
+
+
+@pytest.mark.parametrize(("field", "limit"), [("spec_no", 40), ("position_no", 20), ("batch_no", 20),
+                                              ("remark", 255)])
+def test_line_text_longer_than_the_vendor_allows_is_refused(field, limit):
+    assert errors_of(lines=[{"spec_no": "A", "num": Decimal("1"), field: "y" * limit}]) == []
+    errors = errors_of(lines=[{"spec_no": "A", "num": Decimal("1"), field: "y" * (limit + 1)}])
+    assert any(e.startswith("第1行") for e in errors), errors
+
+
+def test_a_line_without_spec_no_is_refused():
+    assert any("商家编码" in e for e in errors_of(lines=[{"spec_no": "", "num": Decimal("1")}]))
+
+
+@pytest.mark.parametrize("num", [Decimal("0"), Decimal("-1")])
+def test_quantity_must_be_greater_than_zero(num):
+    assert any("必须大于0" in e for e in errors_of(lines=[{"spec_no": "A", "num": num}]))
+
+
+def test_negative_price_and_post_cost_are_refused():
+    errors = errors_of({"post_cost": Decimal("-0.01")}, [{"spec_no": "A", "num": Decimal("1"), "price": Decimal("-1")}])
+    assert any(e.startswith("邮资：") and "不能小于0" in e for e in errors), errors
+    assert any(e.startswith("第1行") and "不能小于0" in e for e in errors), errors
+
+
+def test_decimal_19_4_allows_fifteen_integer_digits_and_four_decimals():
+    assert errors_of({"post_cost": Decimal("999999999999999.9999")}) == []
+    assert errors_of({"post_cost": Decimal("1000000000000000")})
+    assert errors_of(lines=[{"spec_no": "A", "num": Decimal("1.00001")}])
+
+
+def test_the_same_spec_and_batch_twice_is_refused_and_names_both_lines():
+    errors = errors_of(lines=[{"spec_no": "A", "num": Decimal("1"), "batch_no": "B1"},
+                              {"spec_no": "A", "num": Decimal("2"), "batch_no": "B2"},
+                              {"spec_no": "A", "num": Decimal("3"), "batch_no": "B1"}])
+    assert any("第1行与第3行" in e for e in errors), errors
+
+
+def test_a_return_number_already_in_the_portal_is_refused():
+    make_return("CR2026119999")
+    assert any("退货单号" in e for e in errors_of())
+
+
+def test_the_database_refuses_what_validation_refuses():
+    purchase_return = make_return("CR2026119002")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboundLine.objects.create(purchase_return=purchase_return, spec_no="Z", num=Decimal("0"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboundLine.objects.create(purchase_return=purchase_return, spec_no="SKU-A", num=Decimal("1"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PurchaseReturn.objects.create(return_no="CR2026119002")
+
+
+def test_validating_a_valid_draft_makes_it_ready_and_records_who(clerk):
+    purchase_return = make_return()
+    assert return_validate(purchase_return=purchase_return, user=clerk) == []
+    purchase_return.refresh_from_db()
+    assert purchase_return.outbound_state == DocumentState.READY
+    change = purchase_return.state_changes.get()
+    assert (change.from_state, change.to_state, change.user) == ("draft", "ready", clerk)
+
+
+def test_validating_an_invalid_ready_return_sends_it_back_to_draft(clerk):
+    purchase_return = make_return(lines=[])
+    purchase_return.outbound_state = DocumentState.READY
+    purchase_return.save()
+    assert return_validate(purchase_return=purchase_return, user=clerk)
+    purchase_return.refresh_from_db()
+    assert purchase_return.outbound_state == DocumentState.DRAFT
+
+
+@pytest.mark.parametrize("state", [DocumentState.DONE, DocumentState.SENDING, DocumentState.UNKNOWN])
+def test_validation_never_moves_a_document_that_is_sent_or_in_flight(clerk, state):
+    purchase_return = make_return(outbound_state=state)
+    assert return_validate(purchase_return=purchase_return, user=clerk) == []
+    purchase_return.refresh_from_db()
+    assert purchase_return.outbound_state == state
+    assert not purchase_return.state_changes.exists()
+
+
+def test_outer_no_is_generated_once_and_kept():
+    purchase_return = make_return()
+    first = purchase_return.outer_no
+    assert first
+    purchase_return.remark = "changed"
+    purchase_return.save()
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no == first

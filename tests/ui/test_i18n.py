@@ -1,0 +1,110 @@
+"""The interface is Chinese by default and English when the browser asks; the English catalogue is complete."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+PO_FILES = sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"))
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
+
+
+def test_admin_front_page_is_chinese_by_default(admin_client_zh):
+    response = admin_client_zh.get("/admin/")
+    html = response.text
+    assert '<html lang="zh-hans"' in html
+    for text in ("旺店通采购退货门户", "工作台", "单据状态", "结果未知，等待人工处理", "最近30天每日发送", "草稿",
+                 "注销"):
+        assert text in html, text
+    assert "Dashboard" not in html
+
+
+def test_admin_front_page_is_english_when_the_browser_asks(admin_client_zh):
+    response = admin_client_zh.get("/admin/", headers={"accept-language": "en-US,en;q=0.9"})
+    html = response.text
+    assert '<html lang="en"' in html
+    for text in ("WDT purchase returns portal", "Documents by state", "Unknown outcomes waiting for a person",
+                 "Daily sends over the last 30 days", "Draft", "Log out", "Language"):
+        assert text in html, text
+    for text in ("工作台", "单据状态", "草稿", "注销"):
+        assert text not in html, text
+
+
+def test_a_chinese_browser_gets_chinese(admin_client_zh):
+    response = admin_client_zh.get("/admin/", headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert "单据状态" in response.text
+
+
+def test_login_page_in_both_languages(client):
+    assert "用户名" in client.get("/admin/login/").text
+    english = client.get("/admin/login/", headers={"accept-language": "en"}).text
+    assert "Username" in english and "WDT purchase returns portal" in english
+
+
+def test_language_switcher_keeps_the_choice(admin_client_zh):
+    page = admin_client_zh.get("/admin/").text
+    assert 'id="language-switcher"' in page and 'action="/i18n/setlang/"' in page
+    response = admin_client_zh.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    assert response.status_code == 302 and response.headers["location"] == "/admin/"
+    # The cookie set_language wrote now wins over the browser's Chinese.
+    page = admin_client_zh.get("/admin/", headers={"accept-language": "zh-CN"}).text
+    assert "Documents by state" in page
+
+
+def _entries(po: Path) -> list[dict]:
+    """msgid, msgstr(s) and flags of each entry; enough of the PO format for checking completeness."""
+    entries, entry, key = [], None, None
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith("#,"):
+            if entry is not None and entry.get("msgstr"):
+                entries.append(entry)
+                entry = None
+            entry = entry or {"flags": set(), "msgstr": {}}
+            entry["flags"].update(f.strip() for f in line[2:].split(","))
+            continue
+        match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[(\d)\])?) "(.*)"$', line)
+        if match:
+            if match.group(1) == "msgid" and entry is not None and entry.get("msgstr"):
+                entries.append(entry)
+                entry = None
+            entry = entry or {"flags": set(), "msgstr": {}}
+            key = match.group(1)
+            if key.startswith("msgstr"):
+                entry["msgstr"][key] = match.group(3)
+            else:
+                entry[key] = match.group(3)
+        elif line.startswith('"') and entry is not None and key:
+            if key.startswith("msgstr"):
+                entry["msgstr"][key] += line[1:-1]
+            else:
+                entry[key] += line[1:-1]
+        elif not line.strip() and entry is not None and entry.get("msgstr"):
+            entries.append(entry)
+            entry, key = None, None
+    return [e for e in entries if e.get("msgid")]  # the header has an empty msgid
+
+
+def test_the_english_catalogue_exists():
+    assert Path(settings.BASE_DIR, "locale/en/LC_MESSAGES/django.po") in PO_FILES
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(settings.BASE_DIR)))
+def test_every_msgid_is_translated(po):
+    entries = _entries(po)
+    assert len(entries) > 50
+    untranslated = [e["msgid"] for e in entries if not all(e["msgstr"].values()) or "fuzzy" in e["flags"]]
+    assert not untranslated, f"{po}: translate these (empty or fuzzy msgstr): {untranslated}"
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(settings.BASE_DIR)))
+def test_translations_keep_their_placeholders(po):
+    wrong = []
+    for entry in _entries(po):
+        wanted = set(PLACEHOLDER.findall(entry["msgid"]))
+        for msgstr in entry["msgstr"].values():
+            if set(PLACEHOLDER.findall(msgstr)) != wanted:
+                wrong.append((entry["msgid"], msgstr))
+    assert not wrong

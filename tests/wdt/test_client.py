@@ -1,0 +1,216 @@
+"""Every path of both clients against the sandbox over real HTTP, and the call-log row each one leaves."""
+
+import json
+import socket
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.conf import settings
+from django.forms.models import model_to_dict
+
+from wdtportal.wdt.calllog import call_context
+from wdtportal.wdt.errors import (
+    RATE_LIMIT_MESSAGES,
+    WdtApiError,
+    WdtProtocolError,
+    WdtRateLimited,
+    WdtTransportError,
+)
+from wdtportal.wdt.models import WdtCall
+
+UPLOAD = "finance.settle.PurchaseReturn.upload"
+PUSH = "purchase_return_order_push.php"
+LINES = [{"spec_no": "SKU-A", "num": "3", "price": "9.5"}]
+
+
+@dataclass
+class Gateway:
+    """What a test needs to drive one gateway through a call that creates something."""
+
+    name: str
+    method: str
+    refusal_code: Any
+
+    def client(self, sandbox, **overrides):
+        return sandbox.qjb_client(**overrides) if self.name == "qjb" else sandbox.enterprise_client(**overrides)
+
+    def create(self, client, return_no="CR1", outer_no="OUT-1"):
+        if self.name == "qjb":
+            return client.call(UPLOAD, {"return_no": return_no, "post_fee": Decimal("12.50")},
+                               [{"spec_no": "SKU-A", "settle_num": Decimal("1"), "price": Decimal("20")}])
+        return client.call(PUSH, purchase_return_info={
+            "return_no": return_no, "outer_no": outer_no, "post_cost": Decimal("0.01"), "remark": "退货出库 备注",
+            "detail_list": [{"spec_no": "SKU-A", "num": 2, "price": Decimal("0.01")}]})
+
+    def created(self, sandbox) -> int:
+        return sandbox.settlements().count() if self.name == "qjb" else sandbox.outbounds().count()
+
+
+QJB = Gateway("qjb", UPLOAD, 100)
+ENTERPRISE = Gateway("enterprise", PUSH, "9")
+both = pytest.mark.parametrize("gw", [QJB, ENTERPRISE], ids=["qjb", "enterprise"])
+
+
+@pytest.fixture
+def sandbox(wdt_sandbox):
+    wdt_sandbox.seed_return("CR1", LINES)
+    return wdt_sandbox
+
+
+def rows():
+    return list(WdtCall.objects.order_by("id"))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@both
+def test_success_returns_the_answer_and_logs_ok(sandbox, gw):
+    answer = gw.create(gw.client(sandbox))
+    if gw is QJB:
+        assert answer["order_no"].startswith("JS")
+    else:
+        assert answer == {"code": 0, "message": "succeed"}
+    assert gw.created(sandbox) == 1
+    [row] = rows()
+    assert (row.gateway, row.method, row.outcome, row.http_status, row.attempts) == (gw.name, gw.method, "ok", 200, 1)
+    assert row.answer["status" if gw is QJB else "code"] == 0
+    payload = json.dumps(row.request_payload, ensure_ascii=False)
+    assert "SKU-A" in payload and "CR1" in payload
+    assert row.duration_ms >= 0 and row.error_message == ""
+
+
+@both
+def test_refusal_keeps_wdts_code_and_message_and_logs_refused(sandbox, gw):
+    with pytest.raises(WdtApiError) as caught:
+        gw.create(gw.client(sandbox), return_no="CR404")
+    assert not isinstance(caught.value, WdtRateLimited)
+    assert caught.value.code == gw.refusal_code
+    assert caught.value.message == "采购退货单号不存在：CR404"
+    [row] = rows()
+    assert (row.outcome, row.error_code) == ("refused", str(gw.refusal_code))
+    assert row.error_message == "采购退货单号不存在：CR404"
+    assert row.http_status == 200 and row.attempts == 1
+
+
+@both
+def test_rate_limit_then_success_is_retried_by_the_client(sandbox, gw):
+    sandbox.faults(rate_limit_rate=1, max_faults=1)
+    gw.create(gw.client(sandbox))
+    assert gw.created(sandbox) == 1
+    first, second = rows()
+    assert (first.outcome, first.attempts, first.error_message) == ("rate_limited", 1, RATE_LIMIT_MESSAGES[0])
+    assert (second.outcome, second.attempts) == ("ok", 2)
+
+
+@both
+def test_rate_limit_that_persists_gives_up_after_the_retry_cap(sandbox, gw):
+    sandbox.faults(rate_limit_rate=1)
+    with pytest.raises(WdtRateLimited) as caught:
+        gw.create(gw.client(sandbox, max_retries=2))
+    assert caught.value.message == RATE_LIMIT_MESSAGES[0]
+    assert [r.outcome for r in rows()] == ["rate_limited"] * 3
+    assert gw.created(sandbox) == 0
+
+
+@both
+def test_http_503_is_an_unknown_outcome_and_not_retried(sandbox, gw):
+    sandbox.faults(error_rate=1)
+    with pytest.raises(WdtTransportError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.may_have_reached and caught.value.outcome_unknown
+    [row] = rows()
+    assert (row.outcome, row.http_status) == ("unknown", 503)
+    assert gw.created(sandbox) == 0
+
+
+@both
+def test_connection_refused_was_never_sent_and_is_retried(sandbox, gw, settings):
+    url = f"http://127.0.0.1:{closed_port()}/sandbox"
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = url
+    with pytest.raises(WdtTransportError) as caught:
+        gw.create(gw.client(sandbox, max_retries=2))
+    assert not caught.value.may_have_reached and not caught.value.outcome_unknown
+    assert [(r.outcome, r.attempts, r.http_status) for r in rows()] == [("no_answer", n, None) for n in (1, 2, 3)]
+
+
+@both
+def test_lost_answer_after_commit_is_unknown_not_retried_and_the_work_was_done(sandbox, gw):
+    sandbox.faults(lost_answer_rate=1)
+    with pytest.raises(WdtTransportError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.may_have_reached and caught.value.outcome_unknown
+    assert gw.created(sandbox) == 1, "the sandbox committed the work before dropping the connection"
+    [row] = rows()
+    assert row.outcome == "unknown" and row.http_status is None
+
+
+@both
+def test_read_timeout_is_unknown_and_not_retried(sandbox, gw):
+    sandbox.faults(latency_ms=1500)
+    with pytest.raises(WdtTransportError) as caught:
+        gw.create(gw.client(sandbox, timeout=(2, 0.5)))
+    assert caught.value.may_have_reached
+    assert "read timeout" in caught.value.message
+    assert [r.outcome for r in rows()] == ["unknown"]
+
+
+@both
+def test_an_answer_that_is_not_json_is_a_protocol_error(sandbox, gw, live_server, settings):
+    # The portal itself answers /openapi with an HTML "not found" page: a stand-in for a proxy's error page.
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = live_server.url
+    with pytest.raises(WdtProtocolError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.http_status == 404 and caught.value.outcome_unknown
+    [row] = rows()
+    assert (row.outcome, row.http_status) == ("unknown", 404)
+    assert "<" in row.answer_text and row.answer is None
+
+
+def test_qjb_pending_returns_data_with_error_info(sandbox):
+    data = sandbox.qjb_client().call("purchase.PurchaseReturn.pending", ["CR1", "CR404"])
+    assert data == {"error_info": [{"order_no": "CR404", "message": "采购退货单号不存在"}], "status": 0}
+    assert rows()[0].outcome == "ok"
+
+
+def test_the_log_row_records_who_and_which_document(sandbox, admin_user):
+    document = sandbox.returns().get(return_no="CR1")
+    with call_context(user=admin_user, document=document):
+        QJB.create(sandbox.qjb_client())
+    [row] = rows()
+    assert row.user == admin_user
+    assert (row.document_type, row.document_id, row.document_label) == (
+        "wdt_sandbox.sandboxreturn", str(document.pk), "CR1")
+
+
+def test_no_secret_salt_or_sign_reaches_the_call_log(sandbox):
+    sent = []
+    secret, salt = settings.WDT_QJB_APPSECRET.split(":")
+    for gw in (QJB, ENTERPRISE):
+        client = gw.client(sandbox)
+        client.session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request))
+        gw.create(client)
+        with pytest.raises(WdtApiError):
+            gw.create(client, return_no="CR404", outer_no="OUT-2")
+        sandbox.faults(rate_limit_rate=1, max_faults=1)
+        gw.create(client, outer_no="OUT-3")
+        sandbox.faults()
+    signs = []
+    for request in sent:
+        signs += parse_qs(urlsplit(request.url).query).get("sign", [])
+        if isinstance(request.body, str) and "sign=" in request.body:
+            signs += parse_qs(request.body)["sign"]
+    assert len(signs) == len(sent) == 8
+    secrets = [secret, salt, settings.WDT_ENT_APPSECRET, *signs]
+    logged = rows()
+    assert len(logged) == 8
+    for row in logged:
+        text = json.dumps(model_to_dict(row), ensure_ascii=False, default=str)
+        for value in secrets:
+            assert value not in text, f"a secret reached the call log ({row.method} {row.outcome})"

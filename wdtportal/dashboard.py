@@ -1,0 +1,268 @@
+"""The figures on the admin's front page, read from the documents and the call log.
+
+Read-only selectors: nothing here changes data. A "send" is one request to one of WDT's three sending methods
+that reached WDT (accepted, refused, or without an answer after it may have been executed); rate-limit refusals
+and requests that never left (connection failures) are retried by the client and not counted.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.admin import AdminSite
+from django.db.models import Count, Model, Q
+from django.db.models.functions import TruncDate
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from returns.models import PurchaseReturn
+from returns.states import STATE_COLOURS, DocumentState
+from settlements.models import SettlementDraft
+from wdtportal.wdt.models import Outcome, WdtCall
+
+SEND_METHODS = {
+    "purchase_return_order_push.php": _("创建出库单"),
+    "purchase.PurchaseReturn.pending": _("停止等待"),
+    "finance.settle.PurchaseReturn.upload": _("创建结算单"),
+}
+REACHED_WDT = (Outcome.OK, Outcome.REFUSED, Outcome.UNKNOWN)
+CHART_DAYS = 30
+UNKNOWN_LIST_LIMIT = 20
+
+# (model, state field, heading): the three state columns a clerk follows.
+STATE_FIELDS: list[tuple[type[Model], str, Any]] = [
+    (PurchaseReturn, "outbound_state", _("采购退货 · 出库单")),
+    (PurchaseReturn, "waiting_state", _("采购退货 · 停止等待")),
+    (SettlementDraft, "state", _("结算单草稿")),
+]
+
+
+@dataclass
+class StateCount:
+    state: str
+    label: str
+    colour: str
+    count: int
+    url: str | None
+
+
+@dataclass
+class StateTable:
+    heading: str
+    total: int
+    rows: list[StateCount]
+
+
+@dataclass
+class SendFigures:
+    method: str
+    label: str
+    today: int = 0
+    today_failed: int = 0
+    week: int = 0
+    week_failed: int = 0
+
+
+@dataclass
+class FailureGroup:
+    heading: str
+    message: str
+    count: int
+    url: str | None
+
+
+@dataclass
+class UnknownDocument:
+    heading: str
+    label: str
+    since: datetime
+    url: str | None
+
+
+@dataclass
+class ChartDay:
+    day: date
+    ok: int = 0
+    refused: int = 0
+    unknown: int = 0
+
+    @property
+    def sends(self) -> int:
+        return self.ok + self.refused + self.unknown
+
+
+@dataclass
+class Dashboard:
+    states: list[StateTable]
+    sends: list[SendFigures]
+    sends_total: SendFigures
+    failures: list[FailureGroup]
+    unknown_counts: list[StateCount]
+    unknown_documents: list[UnknownDocument]
+    chart: dict[str, Any] = field(default_factory=dict)
+
+
+def _admin_url(site: AdminSite, user: Any, model: type[Model], view: str, *args: Any, **params: str) -> str | None:
+    """The admin URL of `model`'s `view`, or None when the site does not show it to this user."""
+    opts = model._meta
+    if not site.is_registered(model):
+        return None
+    if not (user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+            or user.has_perm(f"{opts.app_label}.change_{opts.model_name}")):
+        return None
+    try:
+        url = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_{view}", args=args)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
+    tables = []
+    for model, field_name, heading in STATE_FIELDS:
+        counts = dict(model.objects.values_list(field_name).annotate(n=Count("pk")).order_by())
+        rows = [
+            StateCount(state.value, state.label, STATE_COLOURS[state], counts.get(state.value, 0),
+                       _admin_url(site, user, model, "changelist", **{f"{field_name}__exact": state.value}))
+            for state in DocumentState
+        ]
+        tables.append(StateTable(str(heading), sum(r.count for r in rows), rows))
+    return tables
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def send_figures(*, now: datetime | None = None) -> tuple[list[SendFigures], SendFigures]:
+    """Sends and failed sends per method, today and since Monday (local time)."""
+    today = timezone.localdate(now)
+    day_start = _local_midnight(today)
+    week_start = _local_midnight(today - timedelta(days=today.weekday()))
+    failed = Q(outcome__in=(Outcome.REFUSED, Outcome.UNKNOWN))
+    rows = (
+        WdtCall.objects.filter(method__in=SEND_METHODS, outcome__in=REACHED_WDT, created_at__gte=week_start)
+        .values("method")
+        .annotate(
+            week=Count("pk"),
+            week_failed=Count("pk", filter=failed),
+            today=Count("pk", filter=Q(created_at__gte=day_start)),
+            today_failed=Count("pk", filter=Q(created_at__gte=day_start) & failed),
+        )
+        .order_by()
+    )
+    by_method = {row["method"]: row for row in rows}
+    figures = []
+    total = SendFigures("", str(_("合计")))
+    for method, label in SEND_METHODS.items():
+        row = by_method.get(method, {})
+        fig = SendFigures(method, str(label), **{k: row.get(k, 0) for k in ("today", "today_failed", "week",
+                                                                           "week_failed")})
+        figures.append(fig)
+        for attr in ("today", "today_failed", "week", "week_failed"):
+            setattr(total, attr, getattr(total, attr) + getattr(fig, attr))
+    return figures, total
+
+
+def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
+    """Documents WDT refused, grouped by WDT's message, largest group first."""
+    groups = []
+    for model, field_name, heading in STATE_FIELDS:
+        rows = (model.objects.filter(**{field_name: DocumentState.FAILED})
+                .values_list("last_message").annotate(n=Count("pk")).order_by())
+        for message, count in rows:
+            url = _admin_url(site, user, model, "changelist",
+                             **{f"{field_name}__exact": DocumentState.FAILED, "last_message": message})
+            groups.append(FailureGroup(str(heading), message or str(_("（旺店通没有给出消息）")), count, url))
+    groups.sort(key=lambda g: (-g.count, g.heading, g.message))
+    return groups
+
+
+def unknowns(*, site: AdminSite, user: Any) -> tuple[list[StateCount], list[UnknownDocument]]:
+    """Documents whose outcome is unknown: a person must find out in WDT and resolve them."""
+    counts, documents = [], []
+    for model, field_name, heading in STATE_FIELDS:
+        queryset = model.objects.filter(**{field_name: DocumentState.UNKNOWN})
+        counts.append(StateCount(field_name, str(heading), STATE_COLOURS[DocumentState.UNKNOWN], queryset.count(),
+                                 _admin_url(site, user, model, "changelist",
+                                            **{f"{field_name}__exact": DocumentState.UNKNOWN})))
+        for document in queryset.order_by("updated_at", "pk")[:UNKNOWN_LIST_LIMIT]:
+            documents.append(UnknownDocument(str(heading), str(document), document.updated_at,
+                                             _admin_url(site, user, model, "change", document.pk)))
+    documents.sort(key=lambda d: d.since)
+    return counts, documents[:UNKNOWN_LIST_LIMIT]
+
+
+def daily_sends(*, days: int = CHART_DAYS, now: datetime | None = None) -> list[ChartDay]:
+    """One entry per local day, oldest first, the last being today; days without sends are zeros."""
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    chart = {first + timedelta(days=i): ChartDay(first + timedelta(days=i)) for i in range(days)}
+    rows = (
+        WdtCall.objects.filter(method__in=SEND_METHODS, outcome__in=REACHED_WDT,
+                               created_at__gte=_local_midnight(first))
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        entry = chart.get(row["day"])
+        if entry is not None:
+            setattr(entry, row["outcome"], row["n"])
+    return list(chart.values())
+
+
+def chart_geometry(days: list[ChartDay], *, width: int = 720, height: int = 200) -> dict[str, Any]:
+    """Stacked bars for an inline SVG: accepted at the bottom, then refused, then unknown."""
+    pad_left, pad_bottom, pad_top = 40, 22, 8
+    plot_h = height - pad_bottom - pad_top
+    top = max((d.sends for d in days), default=0)
+    scale_max = max(_nice_ceiling(top), 1)
+    slot = (width - pad_left) / max(len(days), 1)
+    bar_w = max(slot * 0.7, 1)
+    bars = []
+    for index, day in enumerate(days):
+        x = pad_left + index * slot + (slot - bar_w) / 2
+        y = height - pad_bottom
+        segments = []
+        for outcome, value in (("ok", day.ok), ("refused", day.refused), ("unknown", day.unknown)):
+            h = plot_h * value / scale_max
+            y -= h
+            if value:
+                segments.append({"outcome": outcome, "y": round(y, 1), "h": round(h, 1), "value": value})
+        bars.append({"day": day, "x": round(x, 1), "w": round(bar_w, 1), "segments": segments,
+                     "label_x": round(x + bar_w / 2, 1), "show_label": index % 5 == (len(days) - 1) % 5})
+    ticks = [{"value": v, "y": round(height - pad_bottom - plot_h * v / scale_max, 1)}
+             for v in sorted({0, scale_max // 2, scale_max})]
+    return {"width": width, "height": height, "bars": bars, "ticks": ticks, "axis_x": pad_left,
+            "axis_y": height - pad_bottom, "label_y": height - 6,
+            "total_sends": sum(d.sends for d in days), "total_failed": sum(d.refused + d.unknown for d in days)}
+
+
+def _nice_ceiling(value: int) -> int:
+    """The smallest of 1, 2, 5 × 10^n at or above `value`, so the axis reads in round numbers."""
+    if value <= 0:
+        return 0
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= value:
+                return step * magnitude
+        magnitude *= 10
+
+
+def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None) -> Dashboard:
+    sends, sends_total = send_figures(now=now)
+    unknown_counts, unknown_documents = unknowns(site=site, user=user)
+    return Dashboard(
+        states=state_tables(site=site, user=user),
+        sends=sends,
+        sends_total=sends_total,
+        failures=failure_groups(site=site, user=user),
+        unknown_counts=unknown_counts,
+        unknown_documents=unknown_documents,
+        chart=chart_geometry(daily_sends(now=now)),
+    )
