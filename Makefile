@@ -33,6 +33,8 @@ test: export DJANGO_SETTINGS_MODULE = wdtportal.settings_test
 test: install messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0
+	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then echo "e2e: browser tests run in $${CHROMIUM:-/usr/bin/chromium}"; \
+	else echo "e2e: SKIPPED - no Chromium at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium fonts-wqy-microhei, or set CHROMIUM=/path)"; fi
 	$(VENV)/bin/pytest -m "not postgres"
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL: the database tests again, and the multi-worker tests, on $${TEST_DATABASE_URL##*@}"; \

@@ -37,14 +37,16 @@ GROUPS = {CLERK: CLERK_PERMISSIONS, SUPERVISOR: SUPERVISOR_PERMISSIONS}
 
 
 def sync_groups(apps: Any) -> None:
-    """Create the groups and give each exactly its permissions (`apps`: a migration's app registry)."""
+    """Create the groups and give each exactly its permissions (`apps`: a migration's app registry, or
+    `django.apps.apps`, e.g. after a test flushed the database)."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; the groups need them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True  # a migration's app configs have none
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

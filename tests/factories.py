@@ -6,15 +6,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from returns.groups import CLERK, SUPERVISOR
+from returns.groups import CLERK, SUPERVISOR, sync_groups
 from returns.models import OutboundLine, PurchaseReturn
 from settlements.models import SettlementDraft, SettlementLine
 
 
 def make_user(username: str, group: str) -> Any:
+    if not Group.objects.filter(name=group).exists():
+        sync_groups(django_apps)  # a live-server test flushed the database, groups of the data migration too
     user = get_user_model().objects.create_user(username=username, password="pw-for-tests-only", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
     return get_user_model().objects.get(pk=user.pk)  # fresh: no cached permissions

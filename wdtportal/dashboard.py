@@ -217,11 +217,11 @@ def daily_sends(*, days: int = CHART_DAYS, now: datetime | None = None) -> list[
 
 def chart_geometry(days: list[ChartDay], *, width: int = 720, height: int = 200) -> dict[str, Any]:
     """Stacked bars for an inline SVG: accepted at the bottom, then refused, then unknown."""
-    pad_left, pad_bottom, pad_top = 40, 22, 8
+    pad_left, pad_right, pad_bottom, pad_top = 40, 16, 22, 8
     plot_h = height - pad_bottom - pad_top
     top = max((d.sends for d in days), default=0)
     scale_max = max(_nice_ceiling(top), 1)
-    slot = (width - pad_left) / max(len(days), 1)
+    slot = (width - pad_left - pad_right) / max(len(days), 1)
     bar_w = max(slot * 0.7, 1)
     bars = []
     for index, day in enumerate(days):
@@ -238,6 +238,7 @@ def chart_geometry(days: list[ChartDay], *, width: int = 720, height: int = 200)
     ticks = [{"value": v, "y": round(height - pad_bottom - plot_h * v / scale_max, 1)}
              for v in sorted({0, scale_max // 2, scale_max})]
     return {"width": width, "height": height, "bars": bars, "ticks": ticks, "axis_x": pad_left,
+            "axis_end": width - pad_right,
             "axis_y": height - pad_bottom, "label_y": height - 6,
             "total_sends": sum(d.sends for d in days), "total_failed": sum(d.refused + d.unknown for d in days)}
 

@@ -57,7 +57,7 @@ def counts(table: dashboard.StateTable) -> dict[str, int]:
 
 
 def test_dashboard_counts_documents_by_state_and_links_each_to_the_filtered_list(
-        admin_client_zh, documents, documents_in_admin):
+        admin_client_zh, documents):
     response = admin_client_zh.get("/admin/")
     assert response.status_code == 200
     board = response.context["dashboard"]
@@ -76,7 +76,7 @@ def test_dashboard_counts_documents_by_state_and_links_each_to_the_filtered_list
     assert listed.context["cl"].result_count == 3
 
 
-def test_dashboard_lists_unknowns_waiting_for_a_person_with_links(admin_client_zh, documents, documents_in_admin):
+def test_dashboard_lists_unknowns_waiting_for_a_person_with_links(admin_client_zh, documents):
     board = admin_client_zh.get("/admin/").context["dashboard"]
     assert [(c.state, c.count) for c in board.unknown_counts] == [
         ("outbound_state", 1), ("waiting_state", 1), ("state", 2)]
@@ -87,7 +87,7 @@ def test_dashboard_lists_unknowns_waiting_for_a_person_with_links(admin_client_z
     assert f"/admin/settlements/settlementdraft/{draft.pk}/change/" in [d.url for d in board.unknown_documents]
 
 
-def test_dashboard_groups_failures_by_wdt_message(admin_client_zh, documents, documents_in_admin):
+def test_dashboard_groups_failures_by_wdt_message(admin_client_zh, documents):
     response = admin_client_zh.get("/admin/")
     groups = [(g.heading, g.message, g.count) for g in response.context["dashboard"].failures]
     assert groups == [

@@ -33,3 +33,8 @@ class Command(BaseCommand):
         from wdtportal.wdt.sandbox.state import seed_demo_set
 
         self.stdout.write(f"沙箱演示采购退货单 / sandbox demo returns: {len(seed_demo_set())}")
+
+        from returns.demo import load_demo_documents
+
+        created = load_demo_documents(user=User.objects.filter(username="clerk").first())
+        self.stdout.write(f"门户演示采购退货单 / portal demo returns created: {created}")
