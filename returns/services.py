@@ -148,38 +148,52 @@ def build_outbound_payload(purchase_return: PurchaseReturn) -> dict[str, Any]:
     return info
 
 
-def _push(purchase_return: PurchaseReturn, *, user: Any, allowed_from: set[str], reason: str) -> SendResult:
+def _push(purchase_return: PurchaseReturn, *, user: Any, allowed_from: set[str], reason: str,
+          client: Any = None) -> SendResult:
+    own_client = client is None
+    if own_client:
+        try:
+            client = enterprise_client_from_settings()
+        except WdtConfigurationError as exc:
+            return results.skipped(purchase_return, _("旺店通企业版接口未配置：%(s)s") % {"s": exc.setting})
     try:
-        client = enterprise_client_from_settings()
-    except WdtConfigurationError as exc:
-        return results.skipped(purchase_return, _("旺店通企业版接口未配置：%(s)s") % {"s": exc.setting})
-    claimed = sending.claim(PurchaseReturn, purchase_return.pk, field="outbound_state", user=user, reason=reason,
-                            allowed_from=allowed_from, check=return_errors)
-    if isinstance(claimed, SendResult):
-        return claimed
-    payload = build_outbound_payload(claimed)
-    try:
-        with call_context(user=user, document=claimed):
-            answer = client.call(OUTBOUND_ENDPOINT, purchase_return_info=payload)
-    except Exception as exc:  # every failure is recorded on the document, none leaves it sending
-        outcome, message = sending.outcome_of_error(exc)
-    else:
-        outcome, message = Outcome.DONE, str(answer.get("message") or _("出库单已创建"))
+        claimed = sending.claim(PurchaseReturn, purchase_return.pk, field="outbound_state", user=user, reason=reason,
+                                allowed_from=allowed_from, check=return_errors)
+        if isinstance(claimed, SendResult):
+            return claimed
+        payload = build_outbound_payload(claimed)
+        try:
+            with call_context(user=user, document=claimed):
+                answer = client.call(OUTBOUND_ENDPOINT, purchase_return_info=payload)
+        except Exception as exc:  # every failure is recorded on the document, none leaves it sending
+            outcome, message = sending.outcome_of_error(exc)
+        else:
+            outcome, message = Outcome.DONE, str(answer.get("message") or _("出库单已创建"))
+        return sending.finish(PurchaseReturn, claimed.pk, field="outbound_state", outcome=outcome, message=message,
+                              user=user)
     finally:
-        client.close()
-    return sending.finish(PurchaseReturn, claimed.pk, field="outbound_state", outcome=outcome, message=message,
-                          user=user)
+        if own_client:
+            client.close()
 
 
-def return_push_outbound(*, purchase_return: PurchaseReturn, user: Any) -> SendResult:
-    """Create the return's outbound order in WDT (purchase_return_order_push.php)."""
+def return_push_outbound(*, purchase_return: PurchaseReturn, user: Any, client: Any = None) -> SendResult:
+    """Create the return's outbound order in WDT (purchase_return_order_push.php). `client`: an
+    `EnterpriseClient` to reuse across many sends (its connection pool); built from settings when omitted."""
     require_perm(user, PERM_SEND)
-    return _push(purchase_return, user=user, allowed_from=SENDABLE, reason=_("推送出库单"))
+    return _push(purchase_return, user=user, allowed_from=SENDABLE, reason=_("推送出库单"), client=client)
 
 
 def returns_push_outbound(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
     require_perm(user, PERM_SEND)
-    return [return_push_outbound(purchase_return=r, user=user) for r in purchase_returns]
+    try:
+        client = enterprise_client_from_settings()
+    except WdtConfigurationError as exc:
+        message = _("旺店通企业版接口未配置：%(s)s") % {"s": exc.setting}
+        return [results.skipped(r, message) for r in purchase_returns]
+    try:
+        return [return_push_outbound(purchase_return=r, user=user, client=client) for r in purchase_returns]
+    finally:
+        client.close()
 
 
 # --- stop waiting (flagship gateway) ---------------------------------------------------------------

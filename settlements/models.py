@@ -61,6 +61,11 @@ class SettlementDraft(TrackedDocument):
     def save(self, *args, **kwargs) -> None:
         if not self.js_order_no:
             self.js_order_no = None  # unique once set: empty is NULL, never ""
+        if self.purchase_return_id is None and self.return_no:
+            # Linked to the portal's return when it has one (drafts also come from Excel or by hand).
+            self.purchase_return = PurchaseReturn.objects.filter(return_no=self.return_no).first()
+            if self.purchase_return is not None and kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "purchase_return"}
         super().save(*args, **kwargs)
 
     @property

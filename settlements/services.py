@@ -107,45 +107,59 @@ def build_settlement_args(draft: SettlementDraft) -> list[Any]:
 
 # --- sending ---------------------------------------------------------------------------------------
 
-def _upload(draft: SettlementDraft, *, user: Any, allowed_from: set[str], reason: str) -> SendResult:
+def _upload(draft: SettlementDraft, *, user: Any, allowed_from: set[str], reason: str,
+            client: Any = None) -> SendResult:
+    own_client = client is None
+    if own_client:
+        try:
+            client = qjb_client_from_settings()
+        except WdtConfigurationError as exc:
+            return results.skipped(draft, _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting})
     try:
-        client = qjb_client_from_settings()
-    except WdtConfigurationError as exc:
-        return results.skipped(draft, _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting})
-    claimed = sending.claim(SettlementDraft, draft.pk, field="state", user=user, reason=reason,
-                            allowed_from=allowed_from, check=draft_errors)
-    if isinstance(claimed, SendResult):
-        return claimed
-    args = build_settlement_args(claimed)
-    values: dict[str, Any] = {}
-    try:
-        with call_context(user=user, document=claimed):
-            data = client.call(UPLOAD_METHOD, *args)
-    except Exception as exc:  # every failure is recorded on the draft, none leaves it sending
-        outcome, message = sending.outcome_of_error(exc)
-    else:
-        js_order_no = str((data or {}).get("order_no") or "").strip()
-        if js_order_no:
-            outcome, message = Outcome.DONE, _("结算单已创建：%(no)s") % {"no": js_order_no}
-            values["js_order_no"] = js_order_no
+        claimed = sending.claim(SettlementDraft, draft.pk, field="state", user=user, reason=reason,
+                                allowed_from=allowed_from, check=draft_errors)
+        if isinstance(claimed, SendResult):
+            return claimed
+        args = build_settlement_args(claimed)
+        values: dict[str, Any] = {}
+        try:
+            with call_context(user=user, document=claimed):
+                data = client.call(UPLOAD_METHOD, *args)
+        except Exception as exc:  # every failure is recorded on the draft, none leaves it sending
+            outcome, message = sending.outcome_of_error(exc)
         else:
-            # WDT said yes but gave no number: the order probably exists; a person must find it.
-            outcome, message = Outcome.UNKNOWN, _("旺店通表示成功但没有返回结算单号，请在旺店通核对后处理")
+            js_order_no = str((data or {}).get("order_no") or "").strip()
+            if js_order_no:
+                outcome, message = Outcome.DONE, _("结算单已创建：%(no)s") % {"no": js_order_no}
+                values["js_order_no"] = js_order_no
+            else:
+                # WDT said yes but gave no number: the order probably exists; a person must find it.
+                outcome, message = Outcome.UNKNOWN, _("旺店通表示成功但没有返回结算单号，请在旺店通核对后处理")
+        return sending.finish(SettlementDraft, claimed.pk, field="state", outcome=outcome, message=message,
+                              user=user, values=values)
     finally:
-        client.close()
-    return sending.finish(SettlementDraft, claimed.pk, field="state", outcome=outcome, message=message, user=user,
-                          values=values)
+        if own_client:
+            client.close()
 
 
-def settlement_submit(*, draft: SettlementDraft, user: Any) -> SendResult:
-    """Create the settlement order in WDT and keep its JS number. Never resends a draft in unknown."""
+def settlement_submit(*, draft: SettlementDraft, user: Any, client: Any = None) -> SendResult:
+    """Create the settlement order in WDT and keep its JS number. Never resends a draft in unknown.
+    `client`: a `QjbClient` to reuse across many sends; built from settings when omitted."""
     require_perm(user, PERM_SEND)
-    return _upload(draft, user=user, allowed_from=SENDABLE, reason=_("创建结算单"))
+    return _upload(draft, user=user, allowed_from=SENDABLE, reason=_("创建结算单"), client=client)
 
 
 def settlements_submit(*, drafts: Iterable[SettlementDraft], user: Any) -> list[SendResult]:
     require_perm(user, PERM_SEND)
-    return [settlement_submit(draft=d, user=user) for d in drafts]
+    try:
+        client = qjb_client_from_settings()
+    except WdtConfigurationError as exc:
+        message = _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting}
+        return [results.skipped(d, message) for d in drafts]
+    try:
+        return [settlement_submit(draft=d, user=user, client=client) for d in drafts]
+    finally:
+        client.close()
 
 
 def settlement_send_again(*, draft: SettlementDraft, user: Any) -> SendResult:

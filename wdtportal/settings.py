@@ -222,3 +222,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Excel import ----------------------------------------------------------------------------------
+# Largest file accepted (bytes), most data rows in one file, and the most an .xlsx may inflate to (zip-bomb guard).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)

@@ -153,3 +153,15 @@ def test_editing_a_ready_return_sends_it_back_to_draft(client, clerk):
     purchase_return.refresh_from_db()
     assert purchase_return.remark == "新备注"
     assert purchase_return.outbound_state == DocumentState.DRAFT
+
+
+def test_there_is_no_bulk_delete_that_could_remove_documents_wdt_has(client, documents, supervisor):
+    client.force_login(supervisor)
+    for name in (RETURNS, DRAFTS):
+        assert 'value="delete_selected"' not in client.get(reverse(f"{name}_changelist")).content.decode()
+
+
+def test_a_draft_made_by_hand_is_linked_to_the_return_the_portal_has():
+    purchase_return = make_return("CR2026119209")
+    assert make_draft("CR2026119209").purchase_return == purchase_return
+    assert make_draft("CR2026119210").purchase_return is None

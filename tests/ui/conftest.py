@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.factories import clerk, supervisor  # noqa: F401
+
 
 @pytest.fixture
 def superuser(django_user_model):

@@ -1,0 +1,446 @@
+"""Importing documents with lines from one sheet: the fast path the admin, the command line and the benchmark share.
+
+One row per line, the document's own fields repeated on each of its lines. The import
+
+1. reads the rows one at a time, cleans every cell and keeps only a compact tuple per line;
+2. groups lines by the document's number, checking that the repeated fields agree;
+3. compares each document with the stored one, 500 documents at a time: new, changed (an update, allowed only while
+   the document is editable), unchanged, or locked (WDT has it: reported, never changed);
+4. writes with bulk_create / bulk_update inside one transaction, and rolls everything back if anything is wrong.
+
+Every problem found is collected, so the clerk sees all of them at once; a dry run does steps 1-3 only.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from returns.models import ImportBatch
+from returns.states import EDITABLE, DocumentState
+
+from .bulk import insert_rows, model_defaults
+from .cells import CellError, shown
+from .columns import DOCUMENT, LINE, Column, HeaderMap, Layout
+from .errors import RowError, SpreadsheetError
+from .limits import ImportLimits
+from .reading import Sheet, open_sheet
+
+NEW, UPDATE, UNCHANGED, LOCKED = "new", "update", "unchanged", "locked"
+STATUS_LABELS = {
+    NEW: gettext_lazy("新建"),
+    UPDATE: gettext_lazy("更新"),
+    UNCHANGED: gettext_lazy("未变"),
+    LOCKED: gettext_lazy("不可修改"),
+}
+PREVIEW_ROWS = 20
+CHUNK = 500
+MAX_KEPT_ERRORS = 100_000
+INVALID = object()  # a cell that could not be read; its error is already recorded
+
+
+def formula_message() -> str:
+    return _("这里是公式，不是数值。请选中这一列，复制后“选择性粘贴 → 数值”，再导入。")
+
+
+def display(value: Any) -> str:
+    """A cleaned value as the preview shows it."""
+    if value is None or value is INVALID:
+        return ""
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did; the admin's preview, the command's output and the error copy read it."""
+
+    kind: str
+    file_name: str = ""
+    dry_run: bool = True
+    problem: str = ""  # the file as a whole could not be read
+    rows: int = 0
+    documents: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    locked: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    locked_documents: list[tuple[str, str]] = field(default_factory=list)
+    preview_headers: list[str] = field(default_factory=list)
+    preview_rows: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    batch_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem and not self.error_count
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def add_error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(RowError(row, column, message))
+
+    def error_lines(self) -> list[str]:
+        lines = [str(error) for error in sorted(self.errors, key=lambda e: e.row)]
+        if self.error_count > len(self.errors):
+            lines.append(_("……以及另外 %(n)s 个错误") % {"n": self.error_count - len(self.errors)})
+        return lines
+
+    def summary(self) -> str:
+        return _(
+            "%(documents)s 张单据，%(rows)s 行明细：新建 %(created)s，更新 %(updated)s，未变 %(unchanged)s，"
+            "不可修改 %(locked)s，错误 %(errors)s"
+        ) % {
+            "documents": self.documents, "rows": self.rows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "locked": self.locked, "errors": self.error_count,
+        }
+
+
+class _Doc:
+    """One document of the file: its repeated fields, its lines as compact tuples, and what the import makes of it."""
+
+    __slots__ = ("first_row", "lines", "pk", "status", "values")
+
+    def __init__(self, first_row: int, values: tuple, line: tuple) -> None:
+        self.first_row = first_row
+        self.values = values
+        self.lines = [line]
+        self.pk: int | None = None
+        self.status: str | None = None
+
+
+class _Rollback(Exception):
+    pass
+
+
+class DocumentImporter:
+    """Imports one kind of document; `returns.resources` and `settlements.resources` say which."""
+
+    batch_kind: str
+    label: str
+    document_model: type[models.Model]
+    line_model: type[models.Model]
+    line_fk: str
+    key: str
+    state_field: str
+    layout: Layout
+    # Columns whose empty cell leaves the stored value as it is (instead of clearing it).
+    blank_keeps: frozenset[str] = frozenset()
+    line_identity: tuple[str, str] = ("spec_no", "batch_no")
+
+    def __init__(self, *, user: Any = None, file_name: str = "", limits: ImportLimits | None = None) -> None:
+        self.user = user if getattr(user, "is_authenticated", False) else None
+        self.file_name = file_name
+        self.limits = limits or ImportLimits.from_settings()
+
+    # --- entry points -------------------------------------------------------------------------------
+
+    def run(self, data: bytes, *, dry_run: bool) -> ImportReport:
+        """Check the file and, unless `dry_run`, write it: all of it or, on any error, nothing."""
+        report = ImportReport(kind=self.batch_kind, file_name=self.file_name, dry_run=dry_run)
+        try:
+            sheet = open_sheet(data, self.file_name, self.limits)
+            header_map = self.layout.map_header(sheet.header)
+            report.unknown_columns = header_map.unknown
+            docs = self._read(sheet, header_map, report)
+            self._plan_and_write(docs, report, dry_run=dry_run)
+        except SpreadsheetError as error:
+            report.problem = error.message
+        except DatabaseError:
+            # A concurrent import or send got there first (unique number, state changed): nothing was written.
+            report.problem = _(
+                "保存时与其他操作发生冲突（例如有人同时导入或发送了相同的单据），本次没有做任何修改。请重新导入。")
+        return report
+
+    # --- step 1 and 2: read, clean, group ------------------------------------------------------------
+
+    def _read(self, sheet: Sheet, header_map: HeaderMap, report: ImportReport) -> dict[Any, _Doc]:
+        doc_cols = [(pos, col) for pos, col in header_map.positions if col.level == DOCUMENT]
+        line_cols = [(pos, col) for pos, col in header_map.positions if col.level == LINE]
+        self.doc_cols = [col for _, col in doc_cols]
+        self.line_cols = [col for _, col in line_cols]
+        cols = self.doc_cols + self.line_cols
+        positions = [pos for pos, _ in doc_cols + line_cols]
+        cleaners = [col.clean for col in cols]
+        defaults = [col.default for col in cols]
+        required = [i for i, col in enumerate(cols) if col.required]
+        n_doc = len(doc_cols)
+        key_index = next(i for i, col in enumerate(self.doc_cols) if col.key == self.key)
+        width = max(positions) + 1
+        formula_rows = {row for row, _ in sheet.formula_cells}
+        report.preview_headers = [col.header for col in cols]
+        docs: dict[Any, _Doc] = {}
+        key_header = self.layout.by_key(self.key).header
+
+        for row_no, row in sheet.data_rows:
+            report.rows += 1
+            if len(row) < width:
+                row = [*row, *([None] * (width - len(row)))]
+            values = None
+            if row_no not in formula_rows:
+                try:
+                    values = [clean(row[pos]) for clean, pos in zip(cleaners, positions, strict=True)]
+                except CellError:
+                    values = None
+            if values is None:
+                values = self._read_slowly(row_no, row, cols, positions, sheet.formula_cells, report)
+            if None in values:
+                for i in required:
+                    if values[i] is None:
+                        report.add_error(row_no, cols[i].header, _("必填，不能为空"))
+                        values[i] = INVALID
+                values = [d if v is None else v for v, d in zip(values, defaults, strict=True)]
+            if len(report.preview_rows) < PREVIEW_ROWS:
+                report.preview_rows.append((row_no, values[key_index], [display(v) for v in values]))
+            key = values[key_index]
+            if key is INVALID:
+                continue
+            doc_values = tuple(values[:n_doc])
+            line = (row_no, *values[n_doc:])
+            doc = docs.get(key)
+            if doc is None:
+                docs[key] = _Doc(row_no, doc_values, line)
+                continue
+            if doc.values != doc_values:
+                self._report_disagreement(doc, doc_values, row_no, key_header, key, report)
+            doc.lines.append(line)
+        if not report.rows:
+            raise SpreadsheetError(_("表格只有表头，没有数据行。请在表头下面逐行填写要导入的明细。"))
+        report.documents = len(docs)
+        return docs
+
+    @staticmethod
+    def _read_slowly(row_no: int, row: Sequence[Any], cols: list[Column], positions: list[int],
+                     formula_cells: set[tuple[int, int]], report: ImportReport) -> list[Any]:
+        values: list[Any] = []
+        for col, pos in zip(cols, positions, strict=True):
+            if (row_no, pos) in formula_cells:
+                report.add_error(row_no, col.header, formula_message())
+                values.append(INVALID)
+                continue
+            try:
+                values.append(col.clean(row[pos]))
+            except CellError as error:
+                report.add_error(row_no, col.header, error.message)
+                values.append(INVALID)
+        return values
+
+    def _report_disagreement(self, doc: _Doc, values: tuple, row_no: int, key_header: str, key: Any,
+                             report: ImportReport) -> None:
+        for col, first, this in zip(self.doc_cols, doc.values, values, strict=True):
+            if first != this and first is not INVALID and this is not INVALID:
+                report.add_error(row_no, col.header, _(
+                    "与第%(first)s行不一致：同一%(key_header)s“%(key)s”的各行必须相同（“%(a)s” ≠ “%(b)s”）"
+                ) % {"first": doc.first_row, "key_header": key_header, "key": key,
+                     "a": shown(display(first)), "b": shown(display(this))})
+
+    # --- step 3 and 4: compare with what is stored, then write ----------------------------------------
+
+    def _plan_and_write(self, docs: dict[Any, _Doc], report: ImportReport, *, dry_run: bool) -> None:
+        self.check_file(docs, report)
+        keys = list(docs)
+        try:
+            with transaction.atomic():
+                batch = None
+                for start in range(0, len(keys), CHUNK):
+                    chunk = [docs[key] for key in keys[start:start + CHUNK]]
+                    chunk_keys = keys[start:start + CHUNK]
+                    self._plan(chunk_keys, chunk, report, lock=not dry_run)
+                    if not dry_run and report.ok:
+                        if batch is None:
+                            batch = ImportBatch.objects.create(kind=self.batch_kind, file_name=self.file_name[:255],
+                                                               created_by=self.user)
+                        self._write(chunk_keys, chunk, batch)
+                if dry_run or not report.ok:
+                    raise _Rollback
+                if batch is not None:
+                    ImportBatch.objects.filter(pk=batch.pk).update(
+                        rows=report.rows, documents=report.documents, created=report.created,
+                        updated=report.updated, unchanged=report.unchanged)
+                    report.batch_id = batch.pk
+        except _Rollback:
+            pass
+        except IntegrityError:
+            report.problem = _(
+                "保存时与其他操作发生冲突（例如有人同时导入了相同的单号），本次没有做任何修改。请重新导入。")
+
+    def _existing(self, keys: list[Any], *, lock: bool) -> dict[Any, tuple]:
+        fields = [self.key, "pk", self.state_field, *[col.field_name for col in self.doc_cols]]
+        queryset = self.document_model.objects.filter(**{f"{self.key}__in": keys}).order_by()
+        if lock:
+            queryset = queryset.select_for_update()
+        return {row[0]: row[1:] for row in queryset.values_list(*fields)}
+
+    def _stored_lines(self, pks: list[int]) -> dict[int, list[tuple]]:
+        fk = f"{self.line_fk}_id"
+        fields = [fk, *self.line_field_names()]
+        lines: dict[int, list[tuple]] = defaultdict(list)
+        rows = self.line_model.objects.filter(**{f"{fk}__in": pks}).order_by(fk, "line_no", "id").values_list(*fields)
+        for row in rows:
+            lines[row[0]].append(row[1:])
+        return lines
+
+    def line_field_names(self) -> list[str]:
+        return [col.field_name for col in self.layout.columns if col.level == LINE]
+
+    def _plan(self, keys: list[Any], chunk: list[_Doc], report: ImportReport, *, lock: bool) -> None:
+        existing = self._existing(keys, lock=lock)
+        stored_lines = self._stored_lines([row[0] for row in existing.values()]) if existing else {}
+        all_line_fields = self.line_field_names()
+        present = [all_line_fields.index(col.field_name) for col in self.line_cols]
+        keeps = [col.key in self.blank_keeps for col in self.doc_cols]
+        self.check_chunk(keys, chunk, existing, report)
+        for key, doc in zip(keys, chunk, strict=True):
+            self._check_lines(doc, report)
+            if INVALID in doc.values or any(INVALID in line for line in doc.lines):
+                continue
+            row = existing.get(key)
+            if row is None:
+                doc.status = NEW
+                report.created += 1
+                continue
+            doc.pk, state, stored = row[0], row[1], row[2:]
+            doc.values = tuple(old if keep and new in ("", None) else new
+                               for keep, old, new in zip(keeps, stored, doc.values, strict=True))
+            lines = stored_lines.get(doc.pk, [])
+            same_lines = len(lines) == len(doc.lines) and all(
+                tuple(old[i] for i in present) == new[1:] for old, new in zip(lines, doc.lines, strict=True))
+            if same_lines and doc.values == tuple(stored):
+                doc.status = UNCHANGED
+                report.unchanged += 1
+            elif state not in EDITABLE:
+                doc.status = LOCKED
+                report.locked += 1
+                if len(report.locked_documents) < 1000:
+                    report.locked_documents.append((str(key), str(DocumentState(state).label)))
+            else:
+                doc.status = UPDATE
+                report.updated += 1
+                if not same_lines:
+                    doc.lines = self._fill_absent_line_fields(doc.lines, lines, present, len(all_line_fields))
+                else:
+                    doc.lines = []  # only the document's own fields changed: its lines stay as they are
+
+    def _fill_absent_line_fields(self, new_lines: list[tuple], old_lines: list[tuple], present: list[int],
+                                 width: int) -> list[tuple]:
+        """Lines rebuilt in full: a column the file lacks keeps the stored line's value (matched by spec and batch),
+        or the field's default for a line that is new."""
+        if len(present) == width:
+            return new_lines
+        names = self.line_field_names()
+        identity = [names.index(name) for name in self.line_identity]
+        by_identity = {tuple(old[i] for i in identity): old for old in old_lines}
+        defaults = [self.layout.by_key(col.key).default for col in self.layout.columns if col.level == LINE]
+        rebuilt = []
+        for line in new_lines:
+            full = list(defaults)
+            for value, index in zip(line[1:], present, strict=True):
+                full[index] = value
+            old = by_identity.get(tuple(full[i] for i in identity))
+            if old is not None:
+                for index in set(range(width)) - set(present):
+                    full[index] = old[index]
+            # present fields first, as the file has them, then the absent ones in model order (see _create_lines)
+            rebuilt.append((line[0], *[full[i] for i in present], *[full[i] for i in range(width) if i not in present]))
+        return rebuilt
+
+    def _check_lines(self, doc: _Doc, report: ImportReport) -> None:
+        """The same spec_no + batch_no twice in one document is an error."""
+        if len(doc.lines) < 2:
+            return
+        names = [col.field_name for col in self.line_cols]
+        indexes = [names.index(name) + 1 if name in names else None for name in self.line_identity]
+        seen: dict[tuple, int] = {}
+        spec_header = self.layout.by_key(self.line_identity[0]).header
+        for line in doc.lines:
+            identity = tuple(line[i] if i is not None else "" for i in indexes)
+            if INVALID in identity:
+                continue
+            if identity in seen:
+                report.add_error(line[0], spec_header, _(
+                    "与第%(row)s行的商家编码和批次号相同（%(spec)s %(batch)s），同一单据中不能重复；请合并数量"
+                ) % {"row": seen[identity], "spec": identity[0], "batch": identity[1] or _("无批次")})
+            else:
+                seen[identity] = line[0]
+
+    def _write(self, keys: list[Any], chunk: list[_Doc], batch: ImportBatch) -> None:
+        now = timezone.now()
+        doc_fields = [col.field_name for col in self.doc_cols]
+        created = [doc for doc in chunk if doc.status == NEW]
+        updated = [doc for doc in chunk if doc.status == UPDATE]
+        if created:
+            defaults = model_defaults(self.document_model, now)
+            defaults.update(created_by_id=self.user.pk if self.user else None, import_batch_id=batch.pk)
+            attnames = list(defaults)
+
+            def rows() -> Iterable[tuple]:
+                for doc in created:
+                    values = dict(defaults)
+                    values.update(zip(doc_fields, doc.values, strict=True))
+                    self.prepare_new(values)
+                    yield tuple(values[name] for name in attnames)
+
+            insert_rows(self.document_model, attnames, rows())
+            pks = dict(self.document_model.objects.filter(**{f"{self.key}__in": [
+                key for key, doc in zip(keys, chunk, strict=True) if doc.status == NEW]}).values_list(self.key, "pk"))
+            for key, doc in zip(keys, chunk, strict=True):
+                if doc.status == NEW:
+                    doc.pk = pks[key]
+        if updated:
+            changed = []
+            for doc in updated:
+                values = dict(zip(doc_fields, doc.values, strict=True))
+                self.prepare_update(values)
+                changed.append(self.document_model(pk=doc.pk, import_batch=batch, updated_at=now, **values))
+            self.document_model.objects.bulk_update(changed, [*values, "import_batch", "updated_at"])
+            relined = [doc.pk for doc in updated if doc.lines]
+            self.line_model.objects.filter(**{f"{self.line_fk}_id__in": relined}).delete()
+        self._create_lines([doc for doc in created + updated if doc.lines])
+
+    def _create_lines(self, docs: Iterable[_Doc]) -> None:
+        names = [col.field_name for col in self.line_cols]
+        absent = [col for col in self.layout.columns if col.level == LINE and col.field_name not in names]
+        absent_defaults = tuple(col.default for col in absent)
+        width = len(names) + 1
+        attnames = [f"{self.line_fk}_id", "line_no", *names, *[col.field_name for col in absent]]
+
+        def rows() -> Iterable[tuple]:
+            for doc in docs:
+                pk = doc.pk
+                for number, line in enumerate(doc.lines, start=1):
+                    # a rebuilt line carries its absent fields already (see _fill_absent_line_fields)
+                    yield (pk, number, *line[1:]) if len(line) > width else (pk, number, *line[1:], *absent_defaults)
+
+        insert_rows(self.line_model, attnames, rows())
+
+    # --- hooks for one kind of document ---------------------------------------------------------------
+
+    def check_file(self, docs: dict[Any, _Doc], report: ImportReport) -> None:
+        """Rules across the whole file (for example a number that must be unique)."""
+
+    def check_chunk(self, keys: list[Any], chunk: list[_Doc], existing: dict[Any, tuple],
+                    report: ImportReport) -> None:
+        """Rules that need the database, for 500 documents at a time."""
+
+    def prepare_new(self, values: dict[str, Any]) -> None:
+        """Complete the fields of a new document (all its columns, by attribute name) before it is inserted."""
+
+    def prepare_update(self, values: dict[str, Any]) -> None:
+        """Complete the fields written to an updated document (the file's, by attribute name)."""

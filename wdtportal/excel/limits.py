@@ -1,0 +1,20 @@
+"""The limits an import enforces, from settings (see README: IMPORT_MAX_BYTES and friends)."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_bytes: int
+    max_rows: int
+    max_uncompressed_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> "ImportLimits":
+        return cls(
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_rows=settings.IMPORT_MAX_ROWS,
+            max_uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES,
+        )
