@@ -106,6 +106,8 @@ LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # ISO dates (2026-11-22 14:05) and comma-grouped thousands in both languages.
 FORMAT_MODULE_PATH = ["wdtportal.formats"]
+# Amounts and quantities shown as 1,234.5000 (form inputs stay plain: Django localizes only what it displays).
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

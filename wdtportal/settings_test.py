@@ -22,5 +22,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_db_dir = BASE_DIR / "tmp"  # noqa: F405
     _test_db_dir.mkdir(exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# The live server keeps HTTP/1.1 connections alive in their own threads; with persistent database connections
+# each such thread would hold a session open past the test, and PostgreSQL could not drop the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Job recovery within seconds rather than the production default of 20.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "4"))

@@ -35,3 +35,18 @@ def test_admin_pages_load_the_portal_stylesheet(admin_client_zh):
     page = admin_client_zh.get("/admin/").text
     assert "/static/wdtportal/admin.css" in page
     assert "/static/wdtportal/dashboard.css" in page
+
+
+@pytest.mark.django_db
+def test_change_list_shows_money_with_thousands_and_all_decimals(admin_client_zh):
+    from tests.factories import make_return
+
+    purchase_return = make_return("CR2026112277", post_cost=Decimal("1234.5"), id=12345)
+    page = admin_client_zh.get("/admin/returns/purchasereturn/").text
+    assert '<td class="field-post_cost">1,234.5000</td>' in page
+    # Identifiers in links and forms are never grouped.
+    assert 'href="/admin/returns/purchasereturn/12345/change/' in page
+    assert 'value="12345"' in page and "12,345" not in page
+    change = admin_client_zh.get(f"/admin/returns/purchasereturn/{purchase_return.pk}/change/").text
+    assert 'value="1234.5000"' in change  # the form input stays plain, so it saves back unchanged
+    assert "12,345" not in change
