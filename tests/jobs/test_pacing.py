@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 
 from wdtportal.wdt.models import GatewayPace, GatewaySlot
 from wdtportal.wdt.pacing import DatabasePacer, GatewayLimits
@@ -17,7 +18,13 @@ def pacer(rate: float, concurrency: int, **kwargs) -> DatabasePacer:
 
 
 def run_threads(n: int, target) -> None:
-    threads = [threading.Thread(target=target) for _ in range(n)]
+    def run():
+        try:
+            target()
+        finally:
+            connection.close()  # each thread's own connection, or PostgreSQL cannot drop the test database
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
