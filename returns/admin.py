@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
+from .excel_admin import ReturnsSpreadsheetMixin
 from .models import OutboundLine, PurchaseReturn
 from .states import DocumentState
 
@@ -23,7 +24,7 @@ class OutboundLineInline(DocumentLineInline):
 
 
 @admin.register(PurchaseReturn)
-class PurchaseReturnAdmin(DocumentAdmin):
+class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
     list_display = ("return_no", "outer_no", "outbound_badge", "waiting_badge", "line_count", "post_cost",
                     "created_by", "created_at", "sent_at", "last_message_short", "settlement_link")
     list_display_links = ("return_no",)

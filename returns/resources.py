@@ -2,16 +2,36 @@
 
 The column names are the vendor's (`purchase_return_order_push.php`); the API names are accepted too. The line's
 remark is `明细备注` in the file (`detail_remark` as an API-style name), because `备注` is the return's own remark.
+A stop-waiting list is one column of return numbers, with or without a `退货单号` header.
 """
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column
+from wdtportal.excel.cells import CellError, text_cleaner
+from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column, normalize_header
 from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport
+from wdtportal.excel.errors import RowError, SpreadsheetError
+from wdtportal.excel.exporting import ExtraColumn, local_time
+from wdtportal.excel.reading import open_sheet
 
 from .models import ImportBatch, OutboundLine, PurchaseReturn, new_outer_no
+from .states import DocumentState
+
+
+def state_label(value: str) -> str:
+    return str(DocumentState(value).label) if value else ""
+
+
+RETURN_EXPORT_EXTRAS = [
+    ExtraColumn("出库单状态", "outbound_state", state_label),
+    ExtraColumn("停止等待状态", "waiting_state", state_label),
+    ExtraColumn("旺店通最近消息", "last_message"),
+    ExtraColumn("创建时间", "created_at", local_time),
+    ExtraColumn("导入批次", "import_batch_id"),
+]
 
 RETURN_LAYOUT = Layout(
     columns=(
@@ -37,7 +57,7 @@ RETURN_LAYOUT = Layout(
         column(OutboundLine, "remark", "明细备注", LINE, code=False, key="detail_remark",
                aliases=("detail_list.remark", "line_remark"), example="", note=_("选填。这一行明细的备注。")),
     ),
-    export_only=("出库单状态", "停止等待状态", "旺店通最近消息", "创建时间", "导入批次"),
+    export_only=tuple(extra.header for extra in RETURN_EXPORT_EXTRAS),
 )
 
 
@@ -98,3 +118,117 @@ class ReturnsImporter(DocumentImporter):
 def import_returns(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = False) -> ImportReport:
     """Import purchase returns from a spreadsheet: all rows or, if any is wrong, none."""
     return ReturnsImporter(user=user, file_name=file_name).run(data, dry_run=dry_run)
+
+
+# --- stop-waiting lists ------------------------------------------------------------------------------
+
+STOP_WAITING_HEADERS = {normalize_header(name) for name in ("退货单号", "采购退货单号", "return_no", "order_no")}
+
+
+@dataclass
+class StopWaitingReport:
+    """What a stop-waiting list holds: the portal's returns it names, and the numbers the portal does not know."""
+
+    kind: str = ImportBatch.Kind.STOP_WAITING
+    file_name: str = ""
+    dry_run: bool = True
+    problem: str = ""
+    rows: int = 0
+    return_ids: list[int] = field(default_factory=list)
+    found: list[tuple[str, str]] = field(default_factory=list)  # (return_no, waiting state label), first 500
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    answers: list[Any] = field(default_factory=list)  # the service's SendResult per return, after confirming
+    batch_id: int | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @property
+    def documents(self) -> int:
+        return len(self.return_ids)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem and not self.errors
+
+    def error_lines(self) -> list[str]:
+        return [str(error) for error in self.errors]
+
+    def summary(self) -> str:
+        return str(_("%(rows)s 行，找到 %(found)s 张采购退货单，重复 %(dup)s 个，错误 %(errors)s 个") % {
+            "rows": self.rows, "found": self.documents, "dup": self.duplicates, "errors": self.error_count})
+
+
+def _number_column(header: list[Any]) -> tuple[int, bool]:
+    """(the column holding the numbers, whether the first row is a header rather than a number)."""
+    for index, cell in enumerate(header):
+        if normalize_header(cell) in STOP_WAITING_HEADERS:
+            return index, True
+    for index, cell in enumerate(header):
+        if cell not in ("", None):
+            return index, False
+    return 0, False
+
+
+def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = True,
+                      send: Any = None) -> StopWaitingReport:
+    """Read a list of return numbers and find the portal's returns; unless `dry_run`, stop waiting on them all with
+    `send(purchase_returns=..., user=...)` (returns.services.returns_stop_waiting). Unknown numbers are errors."""
+    report = StopWaitingReport(file_name=file_name, dry_run=dry_run)
+    try:
+        sheet = open_sheet(data, file_name)
+    except SpreadsheetError as error:
+        report.problem = error.message
+        return report
+    index, has_header = _number_column(sheet.header)
+    clean = text_cleaner(40, code=True)
+    rows = sheet.data_rows if has_header else iter([(sheet.header_row, sheet.header), *sheet.data_rows])
+    numbers: dict[str, int] = {}
+    try:
+        for row_no, row in rows:
+            report.rows += 1
+            try:
+                number = clean(row[index] if index < len(row) else None)
+            except CellError as error:
+                report.errors.append(RowError(row_no, "退货单号", error.message))
+                continue
+            if number is None:
+                continue
+            if number in numbers:
+                report.duplicates += 1
+            else:
+                numbers[number] = row_no
+    except SpreadsheetError as error:
+        report.problem = error.message
+        return report
+    if not numbers:
+        report.problem = str(_("文件里没有退货单号。停止等待清单是一列退货单号，第一行可以是列名“退货单号”。"))
+        return report
+    known: dict[str, tuple[int, str]] = {}
+    keys = list(numbers)
+    for start in range(0, len(keys), 500):
+        for pk, return_no, state in PurchaseReturn.objects.filter(return_no__in=keys[start:start + 500]).values_list(
+                "pk", "return_no", "waiting_state"):
+            known[return_no] = (pk, state)
+    for number, row_no in numbers.items():
+        if number not in known:
+            message = str(_("门户中没有这张采购退货单：%(no)s") % {"no": number})
+            report.errors.append(RowError(row_no, "退货单号", message))
+            continue
+        pk, state = known[number]
+        report.return_ids.append(pk)
+        if len(report.found) < 500:
+            report.found.append((number, state_label(state)))
+    report.errors.sort(key=lambda error: error.row)
+    if dry_run or not report.ok:
+        return report
+    batch = ImportBatch.objects.create(kind=ImportBatch.Kind.STOP_WAITING, file_name=file_name[:255],
+                                       created_by=user if getattr(user, "is_authenticated", False) else None,
+                                       rows=report.rows, documents=report.documents)
+    report.batch_id = batch.pk
+    report.answers = send(purchase_returns=PurchaseReturn.objects.filter(pk__in=report.return_ids).order_by("pk"),
+                          user=user)
+    return report

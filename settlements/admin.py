@@ -16,6 +16,7 @@ from returns.admin_common import DocumentAdmin, DocumentLineInline, StateHistory
 from returns.states import DocumentState
 
 from . import services
+from .excel_admin import SettlementsSpreadsheetMixin
 from .models import SettlementDraft, SettlementLine
 
 
@@ -25,7 +26,7 @@ class SettlementLineInline(DocumentLineInline):
 
 
 @admin.register(SettlementDraft)
-class SettlementDraftAdmin(DocumentAdmin):
+class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
     list_display = ("return_no", "return_link", "state_badge", "js_order_no", "invoice_type", "post_fee",
                     "other_fee", "created_by", "created_at", "sent_at", "last_message_short")
     list_display_links = ("return_no",)

@@ -53,3 +53,13 @@ def return_row(return_no: str = "R001", spec_no: str = "SKU-1", num: Any = 2, **
               "price": 5.5, "position_no": "A-1", "batch_no": "", "detail_remark": ""}
     values.update(fields)
     return list(values.values())
+
+
+def settlement_row(return_no: str = "R001", spec_no: str = "SKU-1", settle_num: Any = 2, **fields: Any) -> list[Any]:
+    """One line of a settlement draft in SETTLEMENT_HEADER order; keyword arguments by API name override."""
+    values = {"return_no": return_no, "logistics_company_no": "SF", "logistics_no": "SF100", "invoice_type": 3,
+              "invoice_no": "0440", "post_fee": 12, "other_fee": 0, "remark": "3月结算", "is_check": "否",
+              "fuzzy_query": "否", "spec_no": spec_no, "settle_num": settle_num, "price": 20, "tax_rate": 0.13,
+              "detail_remark": "", "batch_no": "", "expire_date": ""}
+    values.update(fields)
+    return list(values.values())

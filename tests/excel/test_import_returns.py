@@ -166,7 +166,8 @@ def test_dry_run_checks_everything_and_writes_nothing():
     assert report.ok and report.created == 1
     assert PurchaseReturn.objects.count() == 0
     assert report.preview_headers == RETURN_HEADER
-    assert report.preview_rows[0][:2] == (2, "R001")
+    assert report.preview_rows[0][:2] == (2, "新建")
+    assert report.preview_rows[0][2][0] == "R001"
 
 
 def test_csv_in_gbk_as_chinese_excel_saves_it():

@@ -9,7 +9,7 @@ from django.conf import settings
 pytestmark = pytest.mark.django_db
 
 PO_FILES = sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"))
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{(\w*)\}")
 
 
 def test_admin_front_page_is_chinese_by_default(admin_client_zh):

@@ -221,3 +221,23 @@ def test_no_secret_salt_or_sign_reaches_the_call_log(sandbox):
         text = json.dumps(model_to_dict(row), ensure_ascii=False, default=str)
         for value in secrets:
             assert value not in text, f"a secret reached the call log ({row.method} {row.outcome})"
+
+
+def test_faults_from_settings_apply_until_the_fault_page_is_saved(sandbox, settings):
+    from wdtportal.wdt.sandbox import faults
+
+    faults.clear()
+    settings.WDT_SANDBOX_ERROR_RATE = 1
+    with pytest.raises(WdtTransportError):
+        QJB.create(sandbox.qjb_client())
+    sandbox.faults()  # a saved row, everything off, overrides the settings
+    QJB.create(sandbox.qjb_client())
+    assert [r.outcome for r in rows()] == ["unknown", "ok"]
+
+
+def test_faults_can_target_one_method(sandbox):
+    sandbox.faults(error_rate=1, methods=PUSH)
+    QJB.create(sandbox.qjb_client())
+    with pytest.raises(WdtTransportError):
+        ENTERPRISE.create(sandbox.enterprise_client())
+    assert [(r.gateway, r.outcome) for r in rows()] == [("qjb", "ok"), ("enterprise", "unknown")]

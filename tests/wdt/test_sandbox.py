@@ -1,5 +1,6 @@
 """The sandbox behaves like WDT: it verifies what WDT verifies, answers in the vendor's shapes, keeps state."""
 
+import io
 import threading
 import time
 from decimal import Decimal
@@ -264,8 +265,10 @@ def test_concurrent_settlements_get_distinct_numbers(wdt_sandbox):
 
 def test_demo_set_is_documented_and_idempotent(wdt_sandbox):
     state.seed_demo_set()
+    assert qjb_post(wdt_sandbox, PENDING, [["CR2026110003"]])["data"]["error_info"] == []
     state.seed_demo_set()
     assert wdt_sandbox.returns().count() == 40
+    assert not wdt_sandbox.returns().get(return_no="CR2026110003").waiting, "a second seeding keeps the state"
     first = wdt_sandbox.returns().get(return_no="CR2026110001")
     assert [(line.spec_no, line.num, line.price) for line in first.lines.all()] == [
         ("SKU001-1", Decimal("2"), Decimal("11.25")), ("SKU001-2", Decimal("4"), Decimal("11.50"))]
@@ -278,3 +281,10 @@ def test_demo_set_is_documented_and_idempotent(wdt_sandbox):
 
 def test_a_get_is_not_the_protocol(wdt_sandbox):
     assert requests.get(f"{wdt_sandbox.url}/openapi", timeout=10).status_code == 405
+
+
+def test_load_demo_seeds_the_sandbox_demo_set(db):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    assert SandboxReturn.objects.filter(return_no__startswith="CR20261100").count() == 40

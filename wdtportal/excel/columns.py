@@ -26,6 +26,8 @@ from .cells import CellError
 
 DOCUMENT = "document"
 LINE = "line"
+# The column an error copy adds (see writing.error_copy_xlsx): ignored when that copy is imported again.
+ERROR_COLUMN = "错误"
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +181,7 @@ class Layout:
         for col in self.columns:
             for name in (col.header, col.key, *col.aliases):
                 names[normalize_header(name)] = col
-        ignored = {normalize_header(name) for name in self.export_only}
+        ignored = {normalize_header(name) for name in (*self.export_only, ERROR_COLUMN)}
         positions: list[tuple[int, Column]] = []
         unknown: list[str] = []
         seen: dict[str, str] = {}

@@ -81,6 +81,7 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     locked_documents: list[tuple[str, str]] = field(default_factory=list)
     preview_headers: list[str] = field(default_factory=list)
+    # (row number, what happens to its document: 新建/更新/未变/不可修改, the row's cleaned values)
     preview_rows: list[tuple[int, str, list[str]]] = field(default_factory=list)
     batch_id: int | None = None
 
@@ -161,6 +162,9 @@ class DocumentImporter:
             report.unknown_columns = header_map.unknown
             docs = self._read(sheet, header_map, report)
             self._plan_and_write(docs, report, dry_run=dry_run)
+            report.preview_rows = [
+                (row_no, str(STATUS_LABELS.get(docs[key].status, "")) if key in docs else "", values)
+                for row_no, key, values in report.preview_rows]
         except SpreadsheetError as error:
             report.problem = error.message
         except DatabaseError:

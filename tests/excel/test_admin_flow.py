@@ -1,0 +1,267 @@
+"""The admin's import and export pages (django-import-export's flow on our fast path), through the test client:
+buttons on the list, upload → preview → confirm, errors and the error copy, templates, exports that import again,
+and stop-waiting lists sent to the sandbox."""
+
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from returns.models import ImportBatch, OutboundLine, PurchaseReturn
+from returns.states import DocumentState
+from settlements.models import SettlementDraft
+from tests.excel.files import SETTLEMENT_HEADER, return_row, settlement_row, xlsx
+from tests.factories import clerk, make_return, supervisor  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "admin:returns_purchasereturn_import"
+PROCESS = "admin:returns_purchasereturn_process_import"
+CHANGELIST = "admin:returns_purchasereturn_changelist"
+EXPORT = "admin:returns_purchasereturn_export"
+RETURNS, STOP_WAITING = "0", "1"
+
+
+@pytest.fixture
+def as_clerk(client, clerk):  # noqa: F811
+    client.force_login(clerk)
+    return client
+
+
+@pytest.fixture
+def as_supervisor(client, supervisor):  # noqa: F811
+    client.force_login(supervisor)
+    return client
+
+
+def upload(client: Any, data: bytes, name: str = "退货.xlsx", resource: str = RETURNS, url: str = IMPORT) -> Any:
+    return client.post(reverse(url), {"resource": resource, "format": "0",
+                                      "import_file": SimpleUploadedFile(name, data)})
+
+
+def confirm(client: Any, preview: Any, url: str = PROCESS) -> Any:
+    form = preview.context["confirm_form"]
+    return client.post(reverse(url), {**form.initial, "confirm": "1"})
+
+
+def sheet_rows(data: bytes, index: int = 0) -> list[list[Any]]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    return [list(row) for row in workbook.worksheets[index].iter_rows(values_only=True)]
+
+
+def test_list_page_has_import_and_export_buttons(as_clerk):
+    page = as_clerk.get(reverse(CHANGELIST)).content.decode()
+    assert reverse(IMPORT) in page
+    assert reverse(EXPORT) in page
+
+
+def test_upload_preview_confirm(as_clerk, clerk):  # noqa: F811
+    rows = [return_row(f"R{i:03d}", f"SKU-{j}") for i in range(30) for j in range(2)]
+    preview = upload(as_clerk, xlsx(rows))
+    assert preview.status_code == 200
+    assert PurchaseReturn.objects.count() == 0  # the preview writes nothing
+    page = preview.content.decode()
+    report = preview.context["report"]
+    assert (report.documents, report.rows, report.created, report.error_count) == (30, 60, 30, 0)
+    assert len(report.preview_rows) == 20  # the first rows, not the whole file
+    assert "R000" in page and "R029" not in page
+    assert preview.context["confirm_form"] is not None
+
+    done = confirm(as_clerk, preview)
+    assert done.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert done.url == reverse(CHANGELIST) + f"?import_batch__id__exact={batch.pk}"
+    assert (batch.created_by, batch.documents, batch.rows) == (clerk, 30, 60)
+    assert PurchaseReturn.objects.count() == 30 and OutboundLine.objects.count() == 60
+    listing = as_clerk.get(done.url)
+    assert "导入完成：30 张单据，60 行明细：新建 30" in listing.content.decode()
+    assert listing.context["cl"].result_count == 30
+
+
+def test_errors_are_listed_with_a_copy_to_fix_and_no_confirm(as_clerk):
+    rows = [return_row("R001", "SKU-1", 0), return_row("R001", "SKU-2", 1), return_row("R002", "SKU-1", "x")]
+    preview = upload(as_clerk, xlsx(rows))
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert "confirm_form" not in preview.context or not preview.context["confirm_form"]
+    assert "第2行 退货数量: 必须大于0" in page
+    assert "第4行 退货数量: 应为数字，现为“x”" in page
+
+    copy = as_clerk.get(preview.context["error_copy_url"])
+    assert copy.status_code == 200
+    sheet = sheet_rows(copy.content)
+    assert sheet[0][-1] == "错误"
+    assert sheet[1][-1] == "退货数量: 必须大于0"
+    assert sheet[2][-1] is None
+    assert sheet[3][-1] == "退货数量: 应为数字，现为“x”"
+
+    # The clerk fixes the copy and imports it as it is: the error column is ignored.
+    fixed = [row[:-1] for row in sheet[1:]]
+    fixed[0][8], fixed[2][8] = 1, 2
+    again = upload(as_clerk, xlsx(fixed, sheet[0]))
+    assert again.context["report"].ok and again.context["report"].unknown_columns == []
+    confirm(as_clerk, again)
+    assert OutboundLine.objects.count() == 3
+
+
+def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # noqa: F811
+    preview = upload(as_clerk, xlsx([return_row("R001", num=0)]))
+    url = preview.context["error_copy_url"]
+    client.force_login(supervisor)
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("admin:returns_purchasereturn_import_error_copy") + "?token=forged").status_code == 404
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (b"%PDF-1.4\x00\x00binary", "退货.pdf", "这不是表格文件"),
+    (b"PK\x03\x04broken", "退货.xlsx", "文件已损坏"),
+    (xlsx([], header=["退货单号", "商家编码"]), "退货.xlsx", "缺少必需的列：退货数量"),
+])
+def test_bad_files_get_a_message_not_a_500(as_clerk, data, name, message):
+    response = upload(as_clerk, data, name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_a_file_over_the_limit_is_refused_at_upload(as_clerk, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    response = upload(as_clerk, xlsx([return_row()]))
+    assert response.status_code == 200
+    assert "文件太大" in response.content.decode()
+
+
+def test_templates_have_header_example_and_notes_and_the_example_imports(as_clerk):
+    response = as_clerk.get(reverse("admin:returns_purchasereturn_import_template", args=[0]))
+    assert response.status_code == 200
+    header, example = sheet_rows(response.content)
+    assert header[:3] == ["退货单号", "外部单号", "物流公司编号"] and "明细备注" in header
+    assert example[0] == "CG2026031500012"
+    notes = sheet_rows(response.content, 1)
+    assert any(len(row) > 2 and row[0] == "退货数量" and row[2] == "是" for row in notes)
+    preview = upload(as_clerk, response.content)
+    assert preview.context["report"].ok, preview.context["report"].error_lines()
+
+    stop_list = as_clerk.get(reverse("admin:returns_purchasereturn_import_template", args=[1]))
+    assert sheet_rows(stop_list.content)[0] == ["退货单号"]
+    settlement = as_clerk.get(reverse("admin:settlements_settlementdraft_import_template", args=[0]))
+    assert sheet_rows(settlement.content)[0] == SETTLEMENT_HEADER
+
+
+def test_import_page_links_the_templates(as_clerk):
+    page = as_clerk.get(reverse(IMPORT)).content.decode()
+    assert reverse("admin:returns_purchasereturn_import_template", args=[0]) in page
+    assert "停止等待清单" in page
+
+
+def _export(client: Any, query: str = "", items: list[int] | None = None) -> bytes:
+    data = {"format": "0", "resource": "0"}
+    if items is not None:
+        data["export_items"] = [str(pk) for pk in items]
+    response = client.post(reverse(EXPORT) + query, data)
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return response.content
+
+
+def test_export_honours_filters_and_includes_states_and_messages(as_clerk):
+    make_return("R001", lines=[{"spec_no": "A", "num": 2}, {"spec_no": "B", "num": 1, "batch_no": "B1"}])
+    make_return("R002", outbound_state=DocumentState.DONE, last_message="已创建")
+    rows = sheet_rows(_export(as_clerk, "?outbound_state__exact=done"))
+    header = rows[0]
+    assert header[:13] == ["退货单号", "外部单号", "物流公司编号", "物流单号", "邮资", "备注", "是否审核", "商家编码",
+                           "退货数量", "单价", "货位编号", "批次号", "明细备注"]
+    assert header[13:] == ["出库单状态", "停止等待状态", "旺店通最近消息", "创建时间", "导入批次"]
+    assert [row[0] for row in rows[1:]] == ["R002"]
+    assert rows[1][13:16] == ["已完成", "草稿", "已创建"]
+
+    everything = sheet_rows(_export(as_clerk))
+    assert sorted((row[0], row[7]) for row in everything[1:]) == [("R001", "A"), ("R001", "B"), ("R002", "SKU-A")]
+
+
+def test_export_of_the_selection_from_the_action(as_clerk):
+    first = make_return("R001")
+    make_return("R002")
+    action = as_clerk.post(reverse(CHANGELIST), {"action": "export_admin_action", "_selected_action": [first.pk]})
+    assert action.status_code == 200
+    rows = sheet_rows(_export(as_clerk, items=[first.pk]))
+    assert [row[0] for row in rows[1:]] == ["R001"]
+
+
+def test_an_export_imports_again_unchanged_and_an_edit_updates(as_clerk):
+    import_rows = [return_row("R001", "A", 2, batch_no="B1", post_cost="1.5"),
+                   return_row("R001", "B", 3, post_cost="1.5"), return_row("R002", "A", 1, is_check="否")]
+    confirm(as_clerk, upload(as_clerk, xlsx(import_rows)))
+    exported = _export(as_clerk)
+    again = upload(as_clerk, exported, "export.xlsx")
+    report = again.context["report"]
+    assert report.ok and report.unknown_columns == []
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+
+    rows = sheet_rows(exported)
+    for row in rows[1:]:
+        if row[0] == "R002":
+            row[8] = 7  # 退货数量
+    edited = upload(as_clerk, xlsx(rows[1:], rows[0]), "edited.xlsx")
+    assert (edited.context["report"].updated, edited.context["report"].unchanged) == (1, 1)
+    confirm(as_clerk, edited)
+    assert OutboundLine.objects.get(purchase_return__return_no="R002").num == 7
+
+
+def test_settlement_drafts_import_and_export(as_clerk):
+    preview = upload(as_clerk, xlsx([settlement_row("R001"), settlement_row("R001", "SKU-2")], SETTLEMENT_HEADER),
+                     url="admin:settlements_settlementdraft_import")
+    assert preview.context["report"].created == 1
+    confirm(as_clerk, preview, url="admin:settlements_settlementdraft_process_import")
+    assert SettlementDraft.objects.get().lines.count() == 2
+    response = as_clerk.post(reverse("admin:settlements_settlementdraft_export"), {"format": "0", "resource": "0"})
+    rows = sheet_rows(response.content)
+    assert rows[0][:len(SETTLEMENT_HEADER)] == SETTLEMENT_HEADER
+    assert rows[0][len(SETTLEMENT_HEADER):] == ["状态", "结算单号", "旺店通最近消息", "创建时间", "导入批次"]
+    assert rows[1][3] == "电子增值税专用发票"
+
+
+def test_stop_waiting_list_resolves_numbers_and_reports_unknown_ones(as_supervisor):
+    make_return("R001")
+    data = xlsx([["R001"], ["R404"], ["R001"]], header=["退货单号"])
+    preview = upload(as_supervisor, data, "清单.xlsx", resource=STOP_WAITING)
+    assert "第3行 退货单号: 门户中没有这张采购退货单：R404" in preview.content.decode()
+    assert not preview.context.get("confirm_form")
+
+
+def test_stop_waiting_list_is_sent_to_wdt_on_confirm(as_supervisor, wdt_sandbox):
+    for number in ("R001", "R002"):
+        make_return(number)
+        wdt_sandbox.seed_return(number)
+    make_return("R003")  # not in WDT: refused there, the refusal is shown against it
+    data = xlsx([["R001"], ["R002"], ["R003"]], header=["采购退货单号"])
+    preview = upload(as_supervisor, data, "清单.xlsx", resource=STOP_WAITING)
+    assert preview.context["report"].documents == 3
+    assert "R002" in preview.content.decode()
+    result = confirm(as_supervisor, preview)
+    assert result.status_code == 200
+    states = dict(PurchaseReturn.objects.values_list("return_no", "waiting_state"))
+    assert states == {"R001": DocumentState.DONE, "R002": DocumentState.DONE, "R003": DocumentState.FAILED}
+    page = result.content.decode()
+    assert "R003" in page and "已停止等待" in page
+    assert ImportBatch.objects.get().kind == ImportBatch.Kind.STOP_WAITING
+
+
+def test_a_list_without_a_header_row_is_read_too(as_supervisor):
+    make_return("R001")
+    make_return("R002")
+    preview = upload(as_supervisor, b"R001\nR002\n", "清单.csv", resource=STOP_WAITING)
+    assert preview.context["report"].documents == 2
+
+
+def test_a_clerk_may_not_send_a_stop_waiting_list(as_clerk):
+    make_return("R001")
+    preview = upload(as_clerk, xlsx([["R001"]], header=["退货单号"]), "清单.xlsx", resource=STOP_WAITING)
+    assert "需要“可发送采购退货到旺店通”权限" in preview.content.decode()
+    # Posting the confirmation anyway is refused.
+    tmp = as_clerk.post(reverse(IMPORT), {"resource": RETURNS, "format": "0",
+                                          "import_file": SimpleUploadedFile("x.xlsx", xlsx([return_row()]))})
+    initial = {**tmp.context["confirm_form"].initial, "resource": STOP_WAITING}
+    assert as_clerk.post(reverse(PROCESS), {**initial, "confirm": "1"}).status_code == 403

@@ -1,0 +1,114 @@
+"""Writing .xlsx files: import templates, exports of documents with their lines, and error copies of a bad file.
+
+openpyxl's write-only mode streams rows to the file, so an export of 100,000 lines does not hold a workbook in
+memory. Numbers are written as numbers (Decimal), yes/no as 是/否 and choices by name, exactly as the import reads
+them back, so an exported file can be edited and imported again.
+"""
+
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .columns import DOCUMENT, ERROR_COLUMN, Layout
+from .documents import ImportReport
+from .limits import ImportLimits
+from .reading import open_sheet
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BOLD = Font(bold=True)
+_REQUIRED = PatternFill("solid", fgColor="FFF2CC")
+_ERROR = Font(color="C00000", bold=True)
+
+
+def _header_cells(sheet: Any, names: Sequence[str], required: set[str] = frozenset()) -> list[WriteOnlyCell]:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = _BOLD
+        if name in required:
+            cell.fill = _REQUIRED
+        cells.append(cell)
+    return cells
+
+
+def _to_bytes(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def template_xlsx(layout: Layout, title: str) -> bytes:
+    """The import template: the header row and one example row, and a second sheet explaining every column."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    required = {col.header for col in layout.columns if col.required}
+    sheet.column_dimensions["A"].width = 18
+    sheet.append(_header_cells(sheet, [col.header for col in layout.columns], required))
+    sheet.append([col.example for col in layout.columns])
+
+    notes = workbook.create_sheet(_("填写说明"))
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 18
+    notes.column_dimensions["C"].width = 10
+    notes.column_dimensions["D"].width = 80
+    for line in (
+        _("每行是一条明细；同一张单据的每一行都重复填写单据的表头信息（单号、物流、备注等），且必须一致。"),
+        _("数据放在第一个工作表，第一行是列名；列的顺序不限，也可以用接口字段名（如 return_no）作列名。"),
+        _("不认识的列会被忽略并在预览中列出；导出的状态、消息等列导入时自动忽略，导出的文件可以直接修改后再导入。"),
+        _("数字可以是文本格式，全角数字和多余空格会自动处理；是/否列可填 是/否、1/0、TRUE/FALSE。"),
+        _("整个文件有任何错误时不会导入任何内容；预览会一次列出所有错误，并可下载带“错误”列的文件修改后重新导入。"),
+        _("再次导入同一单号会更新尚未发送的单据；旺店通已接收的单据不会被修改，会在预览中列出。"),
+        _("请不要使用公式，公式请先“选择性粘贴 → 数值”。支持 .xlsx、.xls 和 .csv（UTF-8 或 GBK）。"),
+    ):
+        notes.append([line])
+    notes.append([])
+    notes.append(_header_cells(notes, [_("列名"), _("接口字段名"), _("必填"), _("说明")]))
+    for col in layout.columns:
+        level = _("单据") if col.level == DOCUMENT else _("明细")
+        notes.append([col.header, col.key, _("是") if col.required else _("否"), f"[{level}] {col.note}"])
+    return _to_bytes(workbook)
+
+
+def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """An export: one header row, then the rows as they come (streamed)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, headers))
+    for row in rows:
+        sheet.append(row)
+    return _to_bytes(workbook)
+
+
+def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: ImportLimits | None = None) -> bytes:
+    """The clerk's own rows with an “错误” column saying what is wrong with each, errors first in the sheet order.
+
+    The rows are those of the uploaded file as read, so the clerk can fix them here and import this file again
+    (the “错误” column is ignored on import as an unknown column).
+    """
+    by_row: dict[int, list[str]] = {}
+    for error in report.errors:
+        by_row.setdefault(error.row, []).append(f"{error.column}: {error.message}" if error.column else error.message)
+    sheet_in = open_sheet(data, file_name, limits)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("导入数据"))
+    sheet.freeze_panes = "A2"
+    header = list(sheet_in.header)
+    sheet.append(_header_cells(sheet, [*["" if v is None else v for v in header], ERROR_COLUMN]))
+    width = len(header)
+    for number, row in sheet_in.data_rows:
+        values = list(row[:width]) + [""] * (width - len(row))
+        messages = by_row.get(number)
+        if messages:
+            cell = WriteOnlyCell(sheet, value="；".join(messages))
+            cell.font = _ERROR
+            cell.alignment = Alignment(wrap_text=False)
+            sheet.append([*values, cell])
+        else:
+            sheet.append(values)
+    return _to_bytes(workbook)
