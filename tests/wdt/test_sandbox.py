@@ -288,3 +288,43 @@ def test_load_demo_seeds_the_sandbox_demo_set(db):
 
     call_command("load_demo", stdout=io.StringIO())
     assert SandboxReturn.objects.filter(return_no__startswith="CR20261100").count() == 40
+
+
+@pytest.mark.parametrize("body", [
+    "", "{}", "[1", "null", '"text"', "[[]]", "[[1, 2]]", '[[""]]', '[["CR1"], ["CR2"]]', "[{}]",
+])
+def test_malformed_pending_bodies_are_refused_never_a_500(wdt_sandbox, body):
+    answer = qjb_post(wdt_sandbox, PENDING, body=body)
+    assert answer["status"] == 100 and answer["message"]
+
+
+@pytest.mark.parametrize("args", [
+    [], [None, []], ["CR1", []], [{"return_no": "CR1"}, "x"], [{"return_no": "CR1"}, [1]],
+    [{"return_no": ["CR1"]}, [{"spec_no": "SKU-A", "settle_num": 1}]],
+    [{"return_no": "CR1"}, [{"spec_no": {"a": 1}, "settle_num": 1}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": True}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "1e400"}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "NaN"}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": 1}], "extra"],
+])
+def test_malformed_settlement_arguments_are_refused_never_a_500(wdt_sandbox, args):
+    wdt_sandbox.seed_return("CR1", LINES)
+    answer = qjb_post(wdt_sandbox, UPLOAD, body=signing.dumps(args))
+    assert answer["status"] == 100 and answer["message"]
+    assert wdt_sandbox.settlements().count() == 0
+
+
+@pytest.mark.parametrize("raw", [
+    "[]", "null", "12", '"CR1"', '{"return_no": "CR1", "outer_no": "O", "detail_list": [[]]}',
+])
+def test_malformed_outbound_info_is_refused_never_a_500(wdt_sandbox, raw):
+    wdt_sandbox.seed_return("CR1", LINES)
+    answer = ent_post(wdt_sandbox, None, raw_info=raw)
+    assert answer["code"] == "9" and answer["message"]
+
+
+def test_invalid_utf8_body_is_refused(wdt_sandbox):
+    client = wdt_sandbox.qjb_client()
+    query = client.signed_query(PENDING, "x")
+    response = requests.post(f"{wdt_sandbox.url}/openapi", params=query, data=b"\xff\xfe", timeout=10)
+    assert response.status_code == 200 and response.json()["status"] == 100
