@@ -110,3 +110,18 @@ def test_clients_never_show_their_secret():
     ent = EnterpriseClient("http://x", "sid", "key", "top-secret")
     for client in (qjb, ent):
         assert "top-secret" not in repr(client)
+
+
+def test_sandbox_state_is_visible_read_only_in_the_admin(admin_client):
+    from wdtportal.wdt.sandbox import state
+    from wdtportal.wdt.sandbox.models import SandboxReturn
+
+    state.seed_return("CR-ADMIN-1", [{"spec_no": "SKU-VISIBLE", "num": "2"}])
+    listing = admin_client.get(reverse("admin:wdt_sandbox_sandboxreturn_changelist"), {"q": "CR-ADMIN"})
+    assert listing.status_code == 200 and "CR-ADMIN-1" in listing.text
+    pk = SandboxReturn.objects.get().pk
+    detail = admin_client.get(reverse("admin:wdt_sandbox_sandboxreturn_change", args=[pk]))
+    assert detail.status_code == 200 and "SKU-VISIBLE" in detail.text and 'name="_save"' not in detail.text
+    assert admin_client.get(reverse("admin:wdt_sandbox_sandboxreturn_add")).status_code == 403
+    for name in ("sandboxoutbound", "sandboxsettlement"):
+        assert admin_client.get(reverse(f"admin:wdt_sandbox_{name}_changelist")).status_code == 200

@@ -98,6 +98,8 @@ def test_refusal_keeps_wdts_code_and_message_and_logs_refused(sandbox, gw):
     assert (row.outcome, row.error_code) == ("refused", str(gw.refusal_code))
     assert row.error_message == "采购退货单号不存在：CR404"
     assert row.http_status == 200 and row.attempts == 1
+    key = "status" if gw is QJB else "code"
+    assert row.answer == {key: gw.refusal_code, "message": "采购退货单号不存在：CR404"}, "the gateway's own answer"
 
 
 @both
@@ -107,6 +109,7 @@ def test_rate_limit_then_success_is_retried_by_the_client(sandbox, gw):
     assert gw.created(sandbox) == 1
     first, second = rows()
     assert (first.outcome, first.attempts, first.error_message) == ("rate_limited", 1, RATE_LIMIT_MESSAGES[0])
+    assert first.answer["message"] == RATE_LIMIT_MESSAGES[0] and first.answer["status" if gw is QJB else "code"]
     assert (second.outcome, second.attempts) == ("ok", 2)
 
 

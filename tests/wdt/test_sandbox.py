@@ -1,5 +1,6 @@
 """The sandbox behaves like WDT: it verifies what WDT verifies, answers in the vendor's shapes, keeps state."""
 
+import io
 import threading
 import time
 from decimal import Decimal
@@ -264,8 +265,10 @@ def test_concurrent_settlements_get_distinct_numbers(wdt_sandbox):
 
 def test_demo_set_is_documented_and_idempotent(wdt_sandbox):
     state.seed_demo_set()
+    assert qjb_post(wdt_sandbox, PENDING, [["CR2026110003"]])["data"]["error_info"] == []
     state.seed_demo_set()
     assert wdt_sandbox.returns().count() == 40
+    assert not wdt_sandbox.returns().get(return_no="CR2026110003").waiting, "a second seeding keeps the state"
     first = wdt_sandbox.returns().get(return_no="CR2026110001")
     assert [(line.spec_no, line.num, line.price) for line in first.lines.all()] == [
         ("SKU001-1", Decimal("2"), Decimal("11.25")), ("SKU001-2", Decimal("4"), Decimal("11.50"))]
@@ -278,3 +281,50 @@ def test_demo_set_is_documented_and_idempotent(wdt_sandbox):
 
 def test_a_get_is_not_the_protocol(wdt_sandbox):
     assert requests.get(f"{wdt_sandbox.url}/openapi", timeout=10).status_code == 405
+
+
+def test_load_demo_seeds_the_sandbox_demo_set(db):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    assert SandboxReturn.objects.filter(return_no__startswith="CR20261100").count() == 40
+
+
+@pytest.mark.parametrize("body", [
+    "", "{}", "[1", "null", '"text"', "[[]]", "[[1, 2]]", '[[""]]', '[["CR1"], ["CR2"]]', "[{}]",
+])
+def test_malformed_pending_bodies_are_refused_never_a_500(wdt_sandbox, body):
+    answer = qjb_post(wdt_sandbox, PENDING, body=body)
+    assert answer["status"] == 100 and answer["message"]
+
+
+@pytest.mark.parametrize("args", [
+    [], [None, []], ["CR1", []], [{"return_no": "CR1"}, "x"], [{"return_no": "CR1"}, [1]],
+    [{"return_no": ["CR1"]}, [{"spec_no": "SKU-A", "settle_num": 1}]],
+    [{"return_no": "CR1"}, [{"spec_no": {"a": 1}, "settle_num": 1}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": True}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "1e400"}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "NaN"}]],
+    [{"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": 1}], "extra"],
+])
+def test_malformed_settlement_arguments_are_refused_never_a_500(wdt_sandbox, args):
+    wdt_sandbox.seed_return("CR1", LINES)
+    answer = qjb_post(wdt_sandbox, UPLOAD, body=signing.dumps(args))
+    assert answer["status"] == 100 and answer["message"]
+    assert wdt_sandbox.settlements().count() == 0
+
+
+@pytest.mark.parametrize("raw", [
+    "[]", "null", "12", '"CR1"', '{"return_no": "CR1", "outer_no": "O", "detail_list": [[]]}',
+])
+def test_malformed_outbound_info_is_refused_never_a_500(wdt_sandbox, raw):
+    wdt_sandbox.seed_return("CR1", LINES)
+    answer = ent_post(wdt_sandbox, None, raw_info=raw)
+    assert answer["code"] == "9" and answer["message"]
+
+
+def test_invalid_utf8_body_is_refused(wdt_sandbox):
+    client = wdt_sandbox.qjb_client()
+    query = client.signed_query(PENDING, "x")
+    response = requests.post(f"{wdt_sandbox.url}/openapi", params=query, data=b"\xff\xfe", timeout=10)
+    assert response.status_code == 200 and response.json()["status"] == 100

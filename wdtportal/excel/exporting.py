@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .columns import DOCUMENT, LINE
@@ -31,12 +32,17 @@ class ExtraColumn:
 
 
 def cell_value(model_field: models.Field) -> Callable[[Any], Any]:
-    """How a stored value is written to a cell so that the import reads it back the same."""
-    if model_field.choices:
+    """How a stored value is written to a cell so that the import reads it back the same.
+
+    Names of choices and yes/no are written in the portal's own language (Chinese), whatever language the person
+    exporting reads: the import recognises those names, and a file exported in English must import again."""
+    with translation.override(settings.LANGUAGE_CODE):
         labels = {value: str(label) for value, label in model_field.flatchoices}
+        yes, no = _("是"), _("否")
+    if model_field.choices:
         return lambda value: labels.get(value, value)
     if isinstance(model_field, models.BooleanField):
-        return lambda value: None if value is None else (_("是") if value else _("否"))
+        return lambda value: None if value is None else (yes if value else no)
     if isinstance(model_field, models.DateTimeField):
         return lambda value: timezone.localtime(value).replace(tzinfo=None) if value else None
     return lambda value: value

@@ -158,6 +158,9 @@ class _BaseClient:
             result = parse(response)
         except WdtError as exc:
             log.update(_log_fields_for_error(exc))
+            if isinstance(exc, WdtApiError):
+                # Keep the gateway's own answer (its shape differs per gateway), not a summary of it.
+                log["answer"] = _json_or_none(response)
             raise
         else:
             log.update(outcome="ok", answer=_json_or_none(response))

@@ -68,8 +68,10 @@ def demo_return_nos() -> list[str]:
 
 
 def seed_demo_set() -> list[SandboxReturn]:
-    """Seed the documented demo set (idempotent: existing demo returns are reset to waiting with their lines)."""
-    return [seed_return(no, demo_lines(i)) for i, no in enumerate(demo_return_nos(), start=1)]
+    """Seed the documented demo set. Safe to run again: a demo return the sandbox already knows is left as it is
+    (stopped stays stopped), so that the sandbox keeps agreeing with the portal's own demo documents."""
+    known = {r.return_no: r for r in SandboxReturn.objects.filter(return_no__in=demo_return_nos())}
+    return [known.get(no) or seed_return(no, demo_lines(i)) for i, no in enumerate(demo_return_nos(), start=1)]
 
 
 def reset() -> None:

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         missing = [name for name in ("WDT_QJB_SID", "WDT_QJB_APPKEY", "WDT_QJB_APPSECRET", "WDT_ENT_SID",
                                      "WDT_ENT_APPKEY", "WDT_ENT_APPSECRET") if not getattr(settings, name)]
         if missing:
-            self.stderr.write("未配置这些凭据，对应网关会拒绝所有请求 / credentials not set: " + ", ".join(missing))
+            self.stderr.write("未配置这些凭据，对应网关会拒绝所有请求；设置它们，或设 WDT_SANDBOX=1 使用沙箱演示凭据 / "
+                              "credentials not set (set them, or WDT_SANDBOX=1 for the demo ones): "
+                              + ", ".join(missing))
 
         def announce(bound_port: int) -> None:
             self.stdout.write(f"旺店通沙箱 / WDT sandbox: http://{host}:{bound_port}/sandbox  (Ctrl-C 停止)",
