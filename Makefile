@@ -35,7 +35,14 @@ test: install messages
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then echo "e2e: browser tests run in $${CHROMIUM:-/usr/bin/chromium}"; \
 	else echo "e2e: SKIPPED - no Chromium at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium fonts-wqy-microhei, or set CHROMIUM=/path)"; fi
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not postgres"
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: the database tests again, and the multi-worker tests, on $${TEST_DATABASE_URL##*@}"; \
+	  DATABASE_URL="$$TEST_DATABASE_URL" $(VENV)/bin/pytest -m "not e2e"; \
+	else \
+	  echo "!! TEST_DATABASE_URL is not set: the PostgreSQL tests did NOT run."; \
+	  echo "!! Set it (e.g. postgres://portal:portal@127.0.0.1:5432/portal; see README) to run them, as CI does."; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -36,10 +36,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "wdtportal.wdt",
     "wdtportal.wdt.sandbox",
     "returns",
     "settlements",
+    "wdtportal.jobs",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +183,34 @@ WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)
 WDT_SANDBOX_ERROR_RATE = env.float("WDT_SANDBOX_ERROR_RATE", default=0.0)
 WDT_SANDBOX_RATE_LIMIT_RATE = env.float("WDT_SANDBOX_RATE_LIMIT_RATE", default=0.0)
 WDT_SANDBOX_LOST_ANSWER_RATE = env.float("WDT_SANDBOX_LOST_ANSWER_RATE", default=0.0)
+
+# Pacing: what each WDT account allows, shared by every worker on every machine (through the database).
+# Requests per second (0 = unpaced) and requests in flight at once (0 = unlimited).
+WDT_QJB_RATE = env.float("WDT_QJB_RATE", default=10.0)
+WDT_QJB_CONCURRENCY = env.int("WDT_QJB_CONCURRENCY", default=4)
+WDT_ENT_RATE = env.float("WDT_ENT_RATE", default=10.0)
+WDT_ENT_CONCURRENCY = env.int("WDT_ENT_CONCURRENCY", default=4)
+# After a rate-limit refusal every worker sends at half the rate (again halved on further refusals, down to a
+# tenth) for this many seconds.
+WDT_RATE_LIMIT_COOLDOWN = env.float("WDT_RATE_LIMIT_COOLDOWN", default=10.0)
+
+# --- Background jobs ---------------------------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport). The default backend keeps the queue in the database
+# (django-tasks-db: workers claim tasks with SELECT ... FOR UPDATE SKIP LOCKED); any other backend of the
+# Tasks API (e.g. django_tasks_rq.RQBackend) can replace it by setting TASKS_BACKEND.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Each job runs as this many tasks at once (on as many workers as are free), each with this many threads.
+JOBS_RUNNERS = env.int("JOBS_RUNNERS", default=3)
+JOBS_THREADS = env.int("JOBS_THREADS", default=4)
+# A runner whose heartbeat is older than this (seconds) is taken for dead: its documents go back to the job.
+JOBS_STALE_AFTER = env.float("JOBS_STALE_AFTER", default=20.0)
+# Excel imports with more rows than this run in the background.
+JOBS_IMPORT_THRESHOLD = env.int("JOBS_IMPORT_THRESHOLD", default=500)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,9 @@ os.environ.setdefault("SECRET_KEY", "tests-only-key-not-a-secret-0123456789abcde
 os.environ.setdefault("WDT_SANDBOX", "1")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# The pacer runs in every test, at limits that do not slow the suite down (its own tests set theirs).
+os.environ.setdefault("WDT_QJB_RATE", "500")
+os.environ.setdefault("WDT_ENT_RATE", "500")
 
 from wdtportal.settings import *  # noqa: F403
 
@@ -23,3 +26,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # The live server keeps HTTP/1.1 connections alive in their own threads; with persistent database connections
 # each such thread would hold a session open past the test, and PostgreSQL could not drop the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Job recovery within seconds rather than the production default of 20.
+JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "4"))

@@ -55,3 +55,41 @@ class WdtCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.get_outcome_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class GatewayPace(models.Model):
+    """The shared rate limiter of one gateway: every worker reserves its send time here (see pacing.py).
+
+    Times are Unix seconds (float) from the workers' clocks, which is why machines running workers keep NTP time.
+    """
+
+    gateway = models.CharField(_("网关"), max_length=16, choices=Gateway.choices, unique=True)
+    next_at = models.FloatField(_("下一个可用发送时刻"), default=0.0)
+    slow_factor = models.FloatField(_("降速系数"), default=1.0)
+    slow_until = models.FloatField(_("降速截止时刻"), default=0.0)
+    slowed_at = models.FloatField(_("最近一次降速时刻"), default=0.0)
+    rate_limited_count = models.PositiveIntegerField(_("被限流次数"), default=0)
+
+    class Meta:
+        verbose_name = _("网关节流状态")
+        verbose_name_plural = _("网关节流状态")
+
+    def __str__(self) -> str:
+        return self.get_gateway_display()
+
+
+class GatewaySlot(models.Model):
+    """One of the N requests a gateway may have in flight at once; held by a caller until it ends or its lease does."""
+
+    gateway = models.CharField(_("网关"), max_length=16, choices=Gateway.choices)
+    number = models.PositiveSmallIntegerField(_("序号"))
+    holder = models.CharField(_("占用者"), max_length=64, blank=True)
+    expires_at = models.FloatField(_("租约到期时刻"), default=0.0)
+
+    class Meta:
+        verbose_name = _("网关并发槽")
+        verbose_name_plural = _("网关并发槽")
+        constraints = [models.UniqueConstraint(fields=["gateway", "number"], name="gatewayslot_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}#{self.number}"

@@ -1,5 +1,10 @@
-"""`manage.py rundemo`: the portal with the sandbox for `make demo`; Ctrl-C stops everything it started."""
+"""`manage.py rundemo`: the portal with the sandbox, and one background worker, for `make demo`.
 
+Ctrl-C stops everything it started: the terminal's SIGINT reaches the children too; whatever is still running a
+few seconds later is asked again with SIGTERM, then killed. A job cut short goes on at the next start.
+"""
+
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,31 +14,47 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve the portal (and its sandbox) for the demo."
+    help = "Serve the portal (and its sandbox) and run one background worker, for the demo."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
+        parser.add_argument("--no-worker", action="store_true", help="Serve only; start no background worker.")
 
-    def handle(self, *args, host: str, port: str, **options) -> None:
+    def handle(self, *args, host: str, port: str, no_worker: bool, **options) -> None:
+        # SIGTERM (a process manager) stops the demo the way Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         self.stdout.write(f"门户 / portal: http://{host}:{port}/   沙箱 / sandbox: http://{host}:{port}/sandbox/")
-        processes = [
-            subprocess.Popen([sys.executable, "manage.py", "runserver", f"{host}:{port}", "--noreload"]),  # noqa: S603
-        ]
+        manage = [sys.executable, "manage.py"]
+        commands = [[*manage, "runserver", f"{host}:{port}", "--noreload"]]
+        if not no_worker:
+            self.stdout.write("后台任务工作进程 / background worker: manage.py db_worker")
+            commands.append([*manage, "db_worker", "--no-reload", "--interval", "0.5", "--verbosity", "0"])
+        processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
         try:
             while all(p.poll() is None for p in processes):
                 try:
                     processes[0].wait(timeout=1)
                 except subprocess.TimeoutExpired:
                     continue
+            self.stderr.write("一个子进程已退出，正在停止其余进程 / a child process ended; stopping the others")
         except KeyboardInterrupt:
             pass
         finally:
-            for p in processes:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)
-            for p in processes:
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            _stop(processes)
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for timeout, how in ((5, None), (10, signal.SIGTERM), (None, signal.SIGKILL)):
+        running = [p for p in processes if p.poll() is None]
+        if not running:
+            return
+        for p in running:
+            if how == signal.SIGKILL or os.name != "posix":
+                p.kill()
+            elif how is not None:
+                p.send_signal(how)
+        for p in running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=timeout)

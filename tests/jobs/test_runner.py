@@ -1,0 +1,196 @@
+"""Jobs run by the real db_worker: every document is processed once, counted once, and a dead runner's work goes on.
+
+These tests use a job kind whose "send" only moves states, to test the job machinery on its own; the jobs that
+send to the sandbox through the services are tested in test_sending.py.
+"""
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from returns.models import OutboundLine, PurchaseReturn, StateChange
+from returns.states import DocumentState as S
+from returns.states import move
+from wdtportal.jobs import kinds
+from wdtportal.jobs.models import ItemState, Job, JobItem, JobRunner
+from wdtportal.jobs.services import job_progress, job_recover, job_start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KIND = "test_mark_done"
+sent: list[int] = []
+sent_lock = threading.Lock()
+
+
+@dataclass
+class Result:
+    document: object
+    outcome: str
+    message: str = ""
+
+
+def _mark(documents, user):
+    results = []
+    for doc in documents:
+        with sent_lock:
+            sent.append(doc.pk)
+        move(doc, "outbound_state", S.SENDING, user=user)
+        if doc.return_no.endswith("-bad"):
+            move(doc, "outbound_state", S.FAILED, user=user, reason="refused")
+            results.append(Result(doc, "failed", "旺店通拒绝：商家编码不存在"))
+        else:
+            move(doc, "outbound_state", S.DONE, user=user)
+            results.append(Result(doc, "done", "ok"))
+    return results
+
+
+@pytest.fixture(autouse=True)
+def test_kind(monkeypatch):
+    sent.clear()
+    spec = kinds.KindSpec(KIND, "returns.PurchaseReturn", "outbound_state", 3, _mark)
+    monkeypatch.setitem(kinds.KINDS, KIND, spec)
+    return spec
+
+
+@pytest.fixture
+def user():
+    return get_user_model().objects.create_user("boss", password="x", is_staff=True, is_superuser=True)
+
+
+def make_returns(n: int, *, state: str = S.READY, suffix: str = "") -> list[PurchaseReturn]:
+    docs = []
+    for i in range(n):
+        doc = PurchaseReturn.objects.create(return_no=f"CR{i:05d}{suffix}", outbound_state=state)
+        OutboundLine.objects.create(purchase_return=doc, spec_no="SKU1", num=Decimal("1"))
+        docs.append(doc)
+    return docs
+
+
+def test_job_start_queues_sendable_documents_and_skips_the_rest_with_a_reason(user):
+    ready = make_returns(3)
+    done = make_returns(1, state=S.DONE, suffix="-done")
+    unknown = make_returns(1, state=S.UNKNOWN, suffix="-unknown")
+    job = job_start(kind=KIND, documents=[*ready, *done, *unknown], user=user)
+
+    assert job.total == 5 and job.skipped == 2
+    assert set(PurchaseReturn.objects.filter(pk__in=[d.pk for d in ready]).values_list("outbound_state", flat=True)) \
+        == {S.QUEUED}
+    change = StateChange.objects.filter(object_id=ready[0].pk, to_state=S.QUEUED).get()
+    assert change.user == user and f"#{job.pk}" in change.reason
+    skipped = {i.label: i.message for i in job.items.filter(state=ItemState.SKIPPED)}
+    assert "不再发送" in skipped["CR00000-done"]
+    assert "主管" in skipped["CR00000-unknown"]
+    # The runners and the watchdog wait in the database queue.
+    assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run", status="READY").count() == 3
+    assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch").count() == 1
+
+
+def test_the_worker_processes_every_document_once_and_counts_each_outcome(user, worker, settings):
+    settings.JOBS_THREADS = 3
+    docs = [*make_returns(20), *make_returns(2, suffix="-bad")]
+    job = job_start(kind=KIND, documents=docs, user=user)
+    worker()
+
+    job.refresh_from_db()
+    assert job.finished_at is not None and job.started_at is not None
+    assert (job.total, job.done, job.failed, job.unknown, job.skipped) == (22, 20, 2, 0, 0)
+    assert sorted(sent) == sorted(d.pk for d in docs)  # each exactly once
+    assert not JobItem.objects.filter(job=job, state=ItemState.PENDING).exists()
+    progress = job_progress(job=job)
+    assert progress["percent"] == 100.0 and progress["status"] == "finished"
+    assert [(p["label"], p["message"]) for p in progress["problems"]] == [
+        ("CR00000-bad", "旺店通拒绝：商家编码不存在"), ("CR00001-bad", "旺店通拒绝：商家编码不存在")]
+    assert set(DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run").values_list(
+        "status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_documents_of_a_dead_runner_are_finished_without_sending_twice(user, worker, settings):
+    """A worker died mid-batch: one document it had sent (done), one it left in sending, one it never reached."""
+    docs = make_returns(6)
+    job = job_start(kind=KIND, documents=docs, user=user)
+    DBTaskResult.objects.all().delete()  # the runners' tasks were claimed by the worker that died
+    dead = JobRunner.objects.create(job=job, token="dead", worker="gone:1",
+                                    heartbeat_at=timezone.now() - timedelta(minutes=5))
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    first_three = list(job.items.order_by("position")[:3])
+    JobItem.objects.filter(pk__in=[i.pk for i in first_three]).update(claimed_by="dead", attempts=1)
+    sent_doc, sending_doc, _untouched = (PurchaseReturn.objects.get(pk=i.object_id) for i in first_three)
+    move(sent_doc, "outbound_state", S.SENDING)
+    move(sent_doc, "outbound_state", S.DONE)
+    move(sending_doc, "outbound_state", S.SENDING)
+
+    assert job_recover(job=job) is True  # the watchdog's check: dead runner found, runners enqueued
+    dead.refresh_from_db()
+    assert dead.lost and dead.finished_at
+    worker()
+
+    job.refresh_from_db()
+    assert job.finished_at
+    assert (job.done, job.unknown, job.failed) == (5, 1, 0)
+    assert sent_doc.pk not in sent and sending_doc.pk not in sent
+    assert sorted(sent) == sorted(d.pk for d in docs if d.pk not in (sent_doc.pk, sending_doc.pk))
+    item = job.items.get(object_id=sending_doc.pk)
+    assert item.state == ItemState.UNKNOWN and "不会自动重发" in item.message
+    assert PurchaseReturn.objects.get(pk=sending_doc.pk).outbound_state == S.SENDING  # for the sweep
+
+
+def test_a_document_the_service_skips_gets_its_state_back(user, worker, test_kind, monkeypatch):
+    def skip_all(documents, user):
+        return [Result(d, "skipped", "校验未通过") for d in documents]
+
+    monkeypatch.setitem(kinds.KINDS, KIND, kinds.KindSpec(KIND, "returns.PurchaseReturn", "outbound_state", 1,
+                                                          skip_all))
+    draft = make_returns(1, state=S.DRAFT)[0]
+    job = job_start(kind=KIND, documents=[draft], user=user)
+    worker()
+    draft.refresh_from_db()
+    assert draft.outbound_state == S.DRAFT
+    job.refresh_from_db()
+    assert job.skipped == 1 and job.items.get().message == "校验未通过"
+
+
+def test_a_service_error_fails_the_document_and_returns_it_to_its_state(user, worker, monkeypatch):
+    def broken(documents, user):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(kinds.KINDS, KIND, kinds.KindSpec(KIND, "returns.PurchaseReturn", "outbound_state", 1,
+                                                          broken))
+    doc = make_returns(1)[0]
+    job = job_start(kind=KIND, documents=[doc], user=user)
+    worker()
+    doc.refresh_from_db()
+    job.refresh_from_db()
+    assert doc.outbound_state == S.READY
+    assert job.failed == 1 and "boom" in job.items.get().message and job.finished_at
+
+
+def test_the_progress_page_and_its_json(user, worker, client):
+    docs = [*make_returns(4), *make_returns(1, suffix="-bad")]
+    job = job_start(kind=KIND, documents=docs, user=user)
+    client.force_login(user)
+    page = client.get(f"/admin/jobs/job/{job.pk}/progress/")
+    assert page.status_code == 200
+    assert f"/admin/jobs/job/{job.pk}/progress.json" in page.content.decode()
+    before = client.get(f"/admin/jobs/job/{job.pk}/progress.json").json()
+    assert before["status"] == "queued" and before["processed"] == 0
+
+    worker()
+    after = client.get(f"/admin/jobs/job/{job.pk}/progress.json").json()
+    assert after["status"] == "finished"
+    assert (after["done"], after["failed"], after["processed"], after["total"]) == (4, 1, 5, 5)
+    assert after["problems"][0]["message"] == "旺店通拒绝：商家编码不存在"
+    listing = client.get("/admin/jobs/job/")
+    assert listing.status_code == 200 and f"/admin/jobs/job/{job.pk}/progress/" in listing.content.decode()
+
+
+def test_a_clerk_cannot_watch_someone_elses_job(user, client):
+    job = job_start(kind=KIND, documents=make_returns(1), user=user)
+    clerk = get_user_model().objects.create_user("clerk", password="x", is_staff=True)
+    client.force_login(clerk)
+    assert client.get(f"/admin/jobs/job/{job.pk}/progress.json").status_code == 403

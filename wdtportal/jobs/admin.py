@@ -1,0 +1,122 @@
+"""Jobs in the admin: the list, and each job's live progress page (a JSON endpoint polled every 1.5 s)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Job, JobItem
+from .services import job_progress, job_recover
+
+
+class JobItemInline(admin.TabularInline):
+    model = JobItem
+    fields = ("position", "label", "state", "message", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    max_num = 0
+    verbose_name_plural = _("未成功的单据")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).exclude(state__in=["done", "pending"])
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "label", "created_by", "created_at", "status_badge", "progress", "done", "failed",
+                    "unknown", "skipped", "finished_at")
+    list_display_links = ("id", "kind")
+    list_filter = ("kind", "created_at", "created_by")
+    search_fields = ("label", "items__label")
+    date_hierarchy = "created_at"
+    list_select_related = ("created_by",)
+    readonly_fields = ("kind", "label", "created_by", "created_at", "started_at", "finished_at", "total", "done",
+                       "failed", "unknown", "skipped", "message", "progress_link")
+    fields = readonly_fields
+    inlines = [JobItemInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        opts = self.model._meta
+        return [
+            path("<int:job_id>/progress/", self.admin_site.admin_view(self.progress_view),
+                 name=f"{opts.app_label}_{opts.model_name}_progress"),
+            path("<int:job_id>/progress.json", self.admin_site.admin_view(self.progress_json),
+                 name=f"{opts.app_label}_{opts.model_name}_progress_json"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("状态"))
+    def status_badge(self, obj: Job) -> str:
+        colours = {"queued": "#7c3aed", "running": "#d97706", "finished": "#15803d"}
+        return format_html('<span style="color:{};font-weight:bold">{}</span>', colours[obj.status],
+                           obj.get_status_display())
+
+    @admin.display(description=_("进度"))
+    def progress(self, obj: Job) -> str:
+        percent = round(100 * obj.processed / obj.total) if obj.total else 100
+        return format_html('<a href="{}"><progress max="100" value="{}"></progress> {}/{}</a>',
+                           reverse("admin:jobs_job_progress", args=[obj.pk]), percent, obj.processed, obj.total)
+
+    @admin.display(description=_("进度页面"))
+    def progress_link(self, obj: Job) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:jobs_job_progress", args=[obj.pk]),
+                           _("查看实时进度"))
+
+    def _job_for(self, request: HttpRequest, job_id: int) -> Job:
+        job = get_object_or_404(Job, pk=job_id)
+        if not (self.has_view_permission(request, job) or job.created_by_id == request.user.pk):
+            raise PermissionDenied
+        return job
+
+    def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._job_for(request, job_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("后台任务 #%(id)s：%(kind)s") % {"id": job.pk, "kind": job.get_kind_display()},
+            "job": job,
+            "progress": job_progress(job=job),
+            "json_url": reverse("admin:jobs_job_progress_json", args=[job.pk]),
+        }
+        return TemplateResponse(request, "admin/jobs/job/progress.html", context)
+
+    def progress_json(self, request: HttpRequest, job_id: int) -> JsonResponse:
+        job = self._job_for(request, job_id)
+        if not job.finished_at:
+            # Someone is watching: if the job's workers died, put it back to work now rather than at the next watch.
+            job_recover(job=job)
+            job.refresh_from_db()
+        return JsonResponse(job_progress(job=job), json_dumps_params={"ensure_ascii": False})
+
+
+@admin.register(JobItem)
+class JobItemAdmin(admin.ModelAdmin):
+    """Hidden from the index; reachable for searching a document across jobs."""
+
+    list_display = ("job", "position", "label", "state", "message", "finished_at")
+    list_filter = ("state", "job__kind")
+    search_fields = ("label", "message")
+    list_select_related = ("job",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,10 @@
+"""The jobs app (label `jobs`)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JobsConfig(AppConfig):
+    name = "wdtportal.jobs"
+    label = "jobs"
+    verbose_name = _("后台任务")
