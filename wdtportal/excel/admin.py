@@ -172,9 +172,16 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     import_formats = [SpreadsheetFormat]
     export_formats = [SpreadsheetFormat]
     skip_admin_log = True  # the ImportBatch row is the record of an import
-    change_form_template = None
     show_change_form_export = False
     export_file_stem = "export"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # ExportActionMixin brings its own change-form template; the document's page keeps the admin's own.
+        for klass in type(self).__mro__:
+            if "change_form_template" in vars(klass) and klass is not ExportActionMixin:
+                self.change_form_template = vars(klass)["change_form_template"]
+                break
 
     # --- permissions ---------------------------------------------------------------------------------
     def has_import_permission(self, request: HttpRequest) -> bool:
@@ -185,6 +192,12 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
 
     def get_export_resource_classes(self, request: HttpRequest) -> list[type[SpreadsheetResource]]:
         return [cls for cls in self.get_resource_classes(request) if cls.exportable]
+
+    def get_valid_export_item_pks(self, request: HttpRequest) -> Any:
+        # import-export's default lists every pk of the table (and is deprecated): only the posted selection,
+        # and only what this person may see.
+        return self.get_queryset(request).filter(pk__in=request.POST.getlist("export_items")).values_list(
+            "pk", flat=True)
 
     def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Format) -> str:
         return f"{self.export_file_stem}-{timezone.localdate():%Y%m%d}.{file_format.get_extension()}"

@@ -6,7 +6,8 @@ One row per line, the document's own fields repeated on each of its lines. The i
 2. groups lines by the document's number, checking that the repeated fields agree;
 3. compares each document with the stored one, 500 documents at a time: new, changed (an update, allowed only while
    the document is editable), unchanged, or locked (WDT has it: reported, never changed);
-4. writes with bulk_create / bulk_update inside one transaction, and rolls everything back if anything is wrong.
+4. writes inside one transaction (parameterised INSERT/UPDATE run by executemany, see `bulk`), and rolls
+   everything back if anything is wrong.
 
 Every problem found is collected, so the clerk sees all of them at once; a dry run does steps 1-3 only.
 """
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from returns.models import ImportBatch
 from returns.states import EDITABLE, DocumentState
 
-from .bulk import insert_rows, model_defaults
+from .bulk import insert_rows, model_defaults, update_rows
 from .cells import CellError, shown
 from .columns import DOCUMENT, LINE, Column, HeaderMap, Layout
 from .errors import RowError, SpreadsheetError
@@ -408,12 +409,17 @@ class DocumentImporter:
                 if doc.status == NEW:
                     doc.pk = pks[key]
         if updated:
-            changed = []
-            for doc in updated:
-                values = dict(zip(doc_fields, doc.values, strict=True))
-                self.prepare_update(values)
-                changed.append(self.document_model(pk=doc.pk, import_batch=batch, updated_at=now, **values))
-            self.document_model.objects.bulk_update(changed, [*values, "import_batch", "updated_at"])
+            first = dict(zip(doc_fields, updated[0].values, strict=True))
+            self.prepare_update(first)
+            attnames = [*first, "import_batch_id", "updated_at"]
+
+            def changes() -> Iterable[tuple]:
+                for doc in updated:
+                    values = dict(zip(doc_fields, doc.values, strict=True))
+                    self.prepare_update(values)
+                    yield (*values.values(), batch.pk, now, doc.pk)
+
+            update_rows(self.document_model, attnames, changes())
             relined = [doc.pk for doc in updated if doc.lines]
             self.line_model.objects.filter(**{f"{self.line_fk}_id__in": relined}).delete()
         self._create_lines([doc for doc in created + updated if doc.lines])
