@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from wdtportal.jobs.models import JobKind
+
 from . import services
 from .admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
 from .excel_admin import ReturnsSpreadsheetMixin
@@ -115,13 +117,11 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
 
     @admin.action(description=_("在旺店通创建出库单"), permissions=["send"])
     def push_outbound(self, request: HttpRequest, queryset: Any) -> Any:
-        answers = services.returns_push_outbound(purchase_returns=queryset.order_by("pk"), user=request.user)
-        return self.report(request, _("创建出库单结果"), answers)
+        return self.start_job(request, JobKind.RETURN_PUSH_OUTBOUND, queryset, _("创建出库单"))
 
     @admin.action(description=_("在旺店通停止等待"), permissions=["send"])
     def stop_waiting(self, request: HttpRequest, queryset: Any) -> Any:
-        answers = services.returns_stop_waiting(purchase_returns=queryset.order_by("pk"), user=request.user)
-        return self.report(request, _("停止等待结果"), answers)
+        return self.start_job(request, JobKind.RETURNS_STOP_WAITING, queryset, _("停止等待"))
 
     @admin.action(description=_("生成结算单草稿"), permissions=["draft"])
     def create_settlement_drafts(self, request: HttpRequest, queryset: Any) -> Any:

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -136,6 +136,15 @@ class DocumentAdmin(admin.ModelAdmin):
         return fields
 
     # --- the per-document report of an action ------------------------------------------------------
+    def start_job(self, request: HttpRequest, kind: str, queryset: Any, label: str) -> HttpResponseRedirect:
+        """Send in the background: queue the selection as a job and show its live progress page."""
+        from wdtportal.jobs.services import job_start
+
+        job = job_start(kind=kind, documents=queryset.order_by("pk"), user=request.user, label=label)
+        self.message_user(request, _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {
+            "id": job.pk, "n": job.total})
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
+
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
         counts = Counter(a.outcome for a in answers)
         rows = [

@@ -21,6 +21,7 @@ CLERK_PERMISSIONS = [
     "returns.add_importbatch",
     "returns.view_statechange",
     "wdt.view_wdtcall",
+    "jobs.view_job",
 ]
 
 SUPERVISOR_PERMISSIONS = [
@@ -55,5 +56,8 @@ def sync_groups(apps: Any) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            # A model of an app migrated later has no permission yet: that app's own migration syncs again.
+            if permission is not None:
+                wanted.append(permission)
         group.permissions.set(wanted)

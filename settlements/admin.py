@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from returns import results
 from returns.admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
 from returns.states import DocumentState
+from wdtportal.jobs.models import JobKind
 
 from . import services
 from .excel_admin import SettlementsSpreadsheetMixin
@@ -98,8 +99,7 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
 
     @admin.action(description=_("在旺店通创建结算单"), permissions=["send"])
     def submit(self, request: HttpRequest, queryset: Any) -> Any:
-        answers = services.settlements_submit(drafts=queryset.order_by("pk"), user=request.user)
-        return self.report(request, _("创建结算单结果"), answers)
+        return self.start_job(request, JobKind.SETTLEMENT_SUBMIT, queryset, _("创建结算单"))
 
     @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:

@@ -1,13 +1,9 @@
-"""Fixtures for the jobs tests: run a real django-tasks-db worker in this process until the queue is empty."""
+"""Fixtures for the jobs tests: a real django-tasks-db worker run in this process until the queue is empty."""
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 
-
-def run_worker_until_idle(worker_id: str = "test-worker") -> None:
-    """The real db_worker loop (claims with SKIP LOCKED, runs, marks results), in batch mode, without signals."""
-    Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False, max_tasks=None,
-           worker_id=worker_id, excluded_queue_names=[]).run()
+from tests.factories import clerk, supervisor  # noqa: F401
+from tests.worker import run_worker_until_idle
 
 
 @pytest.fixture

@@ -84,8 +84,8 @@ def test_job_start_queues_sendable_documents_and_skips_the_rest_with_a_reason(us
     change = StateChange.objects.filter(object_id=ready[0].pk, to_state=S.QUEUED).get()
     assert change.user == user and f"#{job.pk}" in change.reason
     skipped = {i.label: i.message for i in job.items.filter(state=ItemState.SKIPPED)}
-    assert "不再发送" in skipped["CR00000-done"]
-    assert "主管" in skipped["CR00000-unknown"]
+    assert "无需再发送" in skipped["CR00000-done"]
+    assert "不会自动重发" in skipped["CR00000-unknown"]
     # The runners and the watchdog wait in the database queue.
     assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run", status="READY").count() == 3
     assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch").count() == 1

@@ -13,6 +13,8 @@ from returns.states import DocumentState
 from settlements.models import SettlementDraft
 from settlements.services import settlement_mark_done, settlement_send_again, settlement_submit
 from tests.factories import make_draft, make_return
+from tests.worker import run_worker_until_idle
+from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import WdtCall
 
 CHANGELIST = "admin:settlements_settlementdraft_changelist"
@@ -114,18 +116,23 @@ def test_drafts_created_from_returns_can_be_submitted(wdt_sandbox, supervisor):
 
 # --- through the admin --------------------------------------------------------------------------------
 
-def test_the_admin_submit_action_reports_each_draft(client, wdt_sandbox, supervisor):
+def test_the_admin_submit_action_sends_in_a_job_that_reports_each_draft(client, wdt_sandbox, supervisor):
     good = known_draft(wdt_sandbox, "CR2026119506")
     refused = make_draft("CR2026119507")
     unknown = make_draft("CR2026119508", state=DocumentState.UNKNOWN)
     client.force_login(supervisor)
     page = client.post(reverse(CHANGELIST), {"action": "submit", ACTION_CHECKBOX_NAME: [good.pk, refused.pk,
                                                                                        unknown.pk], "index": 0})
-    text = page.content.decode()
+    assert page.status_code == 302 and "/progress/" in page.url
+    assert uploads() == 0  # nothing is sent in the browser's request
+    run_worker_until_idle()
+    text = client.get(page.url).content.decode()
     good.refresh_from_db()
-    assert good.js_order_no in text
+    assert good.state == DocumentState.DONE and good.js_order_no == wdt_sandbox.settlements().get().order_no
     assert "采购退货单号不存在" in text and "不会自动重发" in text
-    assert text.count('class="wdt-row"') == 3
+    job = Job.objects.get()
+    assert (job.total, job.done, job.failed, job.skipped) == (3, 1, 1, 1)
+    assert job.items.get(object_id=good.pk).message.count(good.js_order_no) == 1
 
 
 def test_the_admin_resolve_flow_states_the_cost_then_records_the_js_number(client, wdt_sandbox, supervisor):
@@ -155,7 +162,8 @@ def test_the_admin_push_action_and_return_resolve_page(client, wdt_sandbox, supe
     url = reverse("admin:returns_purchasereturn_changelist")
     wdt_sandbox.faults(lost_answer_rate=1)
     page = client.post(url, {"action": "push_outbound", ACTION_CHECKBOX_NAME: [purchase_return.pk], "index": 0})
-    assert "结果未知".encode() in page.content
+    run_worker_until_idle()
+    assert "结果未知".encode() in client.get(page.url).content
     wdt_sandbox.faults()
     page = client.post(url, {"action": "resolve_unknown", ACTION_CHECKBOX_NAME: [purchase_return.pk], "index": 0})
     assert b"outer_no" in page.content and b'value="send_again"' in page.content

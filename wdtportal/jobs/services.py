@@ -16,10 +16,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from returns.sending import refusal_reason
 from returns.states import DocumentState, move_many
 
 from .kinds import get_kind
@@ -27,14 +28,14 @@ from .models import ItemState, Job, JobItem, JobRunner
 
 logger = logging.getLogger(__name__)
 
-# States from which a job may queue a document; the others are skipped with the reason below.
+# States from which a job may queue a document; the others are skipped with the reason the send would give.
 QUEUEABLE = {DocumentState.DRAFT, DocumentState.READY, DocumentState.FAILED}
-SKIP_REASONS = {
-    DocumentState.QUEUED: _("已在另一个后台任务中排队，本任务不再发送。"),
-    DocumentState.SENDING: _("正在发送中，本任务不再发送。"),
-    DocumentState.DONE: _("旺店通已接受，不再发送。"),
-    DocumentState.UNKNOWN: _("上次发送结果未知：请主管先在旺店通核实，再标记完成或确认重发。"),
-}
+
+
+def skip_reason(state: str) -> str:
+    if state == DocumentState.QUEUED:
+        return _("已在另一个后台任务中排队，本任务不再发送")
+    return refusal_reason(state)
 
 
 def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = "") -> Job:
@@ -54,7 +55,7 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
             item = JobItem(job=job, position=position, object_id=pk, label=str(doc)[:200], previous_state=state)
             if state not in QUEUEABLE:
                 item.state = ItemState.SKIPPED
-                item.message = SKIP_REASONS.get(state, _("当前状态不能发送。"))
+                item.message = skip_reason(state)
                 item.finished_at = timezone.now()
             items.append(item)
         JobItem.objects.bulk_create(items, batch_size=500)
@@ -172,7 +173,8 @@ def job_finish_if_complete(*, job: Job) -> bool:
 
 
 def job_progress(*, job: Job) -> dict[str, Any]:
-    """What the job page shows: counts, rate over the last half minute, time left, the failures with messages."""
+    """What the job page shows: counts, rate over the last half minute, time left, and each document that was not
+    done (failed, unknown, skipped) with its message."""
     now = timezone.now()
     processed = job.processed
     window = timedelta(seconds=30)
@@ -186,7 +188,8 @@ def job_progress(*, job: Job) -> dict[str, Any]:
     else:
         rate = recent / seconds if seconds >= 1 else 0.0
     left = max(job.total - processed, 0)
-    problems = job.items.filter(Q(state=ItemState.FAILED) | Q(state=ItemState.UNKNOWN)).order_by("position")
+    problems = job.items.filter(state__in=[ItemState.FAILED, ItemState.UNKNOWN, ItemState.SKIPPED]).order_by(
+        "position")
     return {
         "id": job.pk,
         "kind": job.get_kind_display(),

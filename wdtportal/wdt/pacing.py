@@ -147,7 +147,9 @@ class DatabasePacer:
             if looks % 100 == 0 and not candidates.exists():  # the table was emptied since this process filled it
                 self._ready.discard(gateway)
                 self._ensure_rows(gateway, GatewayLimits(0, concurrency))
-            pause = SLOT_POLL_SECONDS * (1 + random.random())  # noqa: S311 - jitter, not security
+            # Back off while every slot stays taken (up to 8 × the first pause), so that waiting callers do not
+            # load the database; jittered so that they do not look in step.
+            pause = SLOT_POLL_SECONDS * min(2 ** (looks // 4), 8) * (1 + random.random())  # noqa: S311
             time.sleep(pause)
             waited += pause
 

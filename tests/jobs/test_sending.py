@@ -1,0 +1,78 @@
+"""The admin's send actions run as jobs: the worker sends through the services to the sandbox over HTTP."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from returns.models import OutboundLine, PurchaseReturn
+from returns.states import DocumentState
+from tests.worker import run_worker_until_idle
+from wdtportal.jobs.models import Job
+from wdtportal.wdt.models import GatewayPace, WdtCall
+from wdtportal.wdt.sandbox.models import SandboxReturn, SandboxReturnLine
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RETURNS = "admin:returns_purchasereturn_changelist"
+
+
+def seed_returns(n: int, *, known_to_wdt: int | None = None) -> list[PurchaseReturn]:
+    numbers = [f"CRS{i:05d}" for i in range(n)]
+    known = SandboxReturn.objects.bulk_create([SandboxReturn(return_no=no) for no in numbers[:known_to_wdt]])
+    SandboxReturnLine.objects.bulk_create([SandboxReturnLine(purchase_return=r, spec_no="SKU-A", num=Decimal("1"))
+                                           for r in SandboxReturn.objects.filter(pk__in=[r.pk for r in known])])
+    PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=f"WPS{no}") for no in numbers])
+    returns = list(PurchaseReturn.objects.filter(return_no__in=numbers).order_by("return_no"))
+    OutboundLine.objects.bulk_create([OutboundLine(purchase_return=r, line_no=1, spec_no="SKU-A", num=Decimal("1"))
+                                      for r in returns])
+    return returns
+
+
+def run_action(client, user, action: str, documents) -> Job:
+    client.force_login(user)
+    page = client.post(reverse(RETURNS), {"action": action, "select_across": "1",
+                                          ACTION_CHECKBOX_NAME: [documents[0].pk], "index": 0})
+    assert page.status_code == 302 and page.url.endswith("/progress/")
+    assert client.get(page.url).status_code == 200
+    run_worker_until_idle()
+    return Job.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+
+
+def test_stop_waiting_250_returns_as_a_job_goes_in_batches_and_maps_each_error_back(client, wdt_sandbox, supervisor):
+    returns = seed_returns(250, known_to_wdt=249)
+    job = run_action(client, supervisor, "stop_waiting", returns)
+    job.refresh_from_db()
+    assert (job.total, job.done, job.failed, job.unknown) == (250, 249, 1, 0)
+    assert WdtCall.objects.filter(method="purchase.PurchaseReturn.pending").count() == 3  # batches of 100
+    assert job.items.get(state="failed").label == "CRS00249"
+    assert "采购退货单号不存在" in job.items.get(state="failed").message
+    assert not SandboxReturn.objects.filter(waiting=True).exists()
+    assert PurchaseReturn.objects.filter(waiting_state=DocumentState.DONE).count() == 249
+
+
+def test_push_outbound_as_a_job_is_paced_and_a_rate_limit_slows_every_worker(client, wdt_sandbox, supervisor):
+    returns = seed_returns(5)
+    wdt_sandbox.faults(rate_limit_rate=1, max_faults=2)
+    job = run_action(client, supervisor, "push_outbound", returns)
+    job.refresh_from_db()
+    assert (job.done, job.failed, job.unknown) == (5, 0, 0)
+    assert wdt_sandbox.outbounds().count() == 5
+    pace = GatewayPace.objects.get(gateway="enterprise")
+    assert pace.rate_limited_count == 2 and pace.slow_factor < 1
+    assert WdtCall.objects.filter(outcome="rate_limited").count() == 2
+
+
+def test_the_job_page_updates_from_its_json_while_the_worker_runs(client, wdt_sandbox, supervisor):
+    returns = seed_returns(3)
+    client.force_login(supervisor)
+    page = client.post(reverse(RETURNS), {"action": "push_outbound", ACTION_CHECKBOX_NAME: [r.pk for r in returns],
+                                          "index": 0})
+    html = client.get(page.url).content.decode()
+    assert 'id="job-bar"' in html and "progress.json" in html and "setTimeout(poll" in html
+    json_url = page.url.replace("/progress/", "/progress.json")
+    assert client.get(json_url).json()["processed"] == 0
+    run_worker_until_idle()
+    progress = client.get(json_url).json()
+    assert (progress["status"], progress["done"], progress["percent"]) == ("finished", 3, 100.0)
