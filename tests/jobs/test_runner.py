@@ -194,3 +194,30 @@ def test_a_clerk_cannot_watch_someone_elses_job(user, client):
     clerk = get_user_model().objects.create_user("clerk", password="x", is_staff=True)
     client.force_login(clerk)
     assert client.get(f"/admin/jobs/job/{job.pk}/progress.json").status_code == 403
+
+
+def import_like(*, job, rows: int, fail: bool = False) -> None:
+    """Stands in for a large Excel import run as a job (see job_start_call)."""
+    from wdtportal.jobs.services import job_report
+
+    for done in range(0, rows + 1, 10):
+        job_report(job=job, done=done)
+    if fail:
+        raise ValueError("第3行：退货数量必须大于0")
+    job_report(job=job, message="导入完成")
+
+
+def test_a_large_import_runs_as_a_job_and_reports_progress(user, worker):
+    from wdtportal.jobs.models import JobKind
+    from wdtportal.jobs.services import job_start_call
+
+    job = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.import_like",
+                         call_kwargs={"rows": 40}, user=user, total=40, label="returns.xlsx")
+    worker()
+    job.refresh_from_db()
+    assert (job.done, job.total, job.message) == (40, 40, "导入完成") and job.finished_at
+    failing = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.import_like",
+                             call_kwargs={"rows": 20, "fail": True}, user=user, total=20)
+    worker()
+    failing.refresh_from_db()
+    assert failing.finished_at and "退货数量必须大于0" in failing.message

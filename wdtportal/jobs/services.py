@@ -72,9 +72,12 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
 
 def job_start_call(*, kind: str, call_path: str, call_kwargs: dict[str, Any], user: Any, total: int = 0,
                    label: str = "") -> Job:
-    """Run `call_path(job=job, **call_kwargs)` in the background (e.g. a large Excel import).
+    """Run `call_path(job=job, **call_kwargs)` in the background (e.g. an Excel import above JOBS_IMPORT_THRESHOLD).
 
-    The function reports progress with `job_report(job=..., done=..., failed=...)` and may set `job.message`.
+    `call_kwargs` must be JSON (e.g. the id of a stored upload, never the file itself: the worker may be on another
+    machine). The function reports progress with `job_report(job=..., done=..., total=..., message=...)`; an exception
+    ends the job with its message. If its worker dies, the job runs the function again from the start, so it must be
+    all or nothing (one transaction), as the imports are.
     """
     with transaction.atomic():
         job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=total,
