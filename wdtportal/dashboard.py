@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from returns.models import PurchaseReturn
 from returns.states import STATE_COLOURS, DocumentState
 from settlements.models import SettlementDraft
+from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import Outcome, WdtCall
 
 SEND_METHODS = {
@@ -30,6 +31,7 @@ SEND_METHODS = {
 REACHED_WDT = (Outcome.OK, Outcome.REFUSED, Outcome.UNKNOWN)
 CHART_DAYS = 30
 UNKNOWN_LIST_LIMIT = 20
+JOBS_LIST_LIMIT = 10
 
 # (model, state field, heading): the three state columns a clerk follows.
 STATE_FIELDS: list[tuple[type[Model], str, Any]] = [
@@ -82,6 +84,15 @@ class UnknownDocument:
 
 
 @dataclass
+class OpenJob:
+    label: str
+    status: str
+    processed: int
+    total: int
+    url: str | None
+
+
+@dataclass
 class ChartDay:
     day: date
     ok: int = 0
@@ -101,6 +112,7 @@ class Dashboard:
     failures: list[FailureGroup]
     unknown_counts: list[StateCount]
     unknown_documents: list[UnknownDocument]
+    open_jobs: list[OpenJob] = field(default_factory=list)
     chart: dict[str, Any] = field(default_factory=dict)
 
 
@@ -195,6 +207,13 @@ def unknowns(*, site: AdminSite, user: Any) -> tuple[list[StateCount], list[Unkn
     return counts, documents[:UNKNOWN_LIST_LIMIT]
 
 
+def open_jobs(*, site: AdminSite, user: Any) -> list[OpenJob]:
+    """Background jobs not finished yet, oldest first, each linked to its live progress page."""
+    jobs = Job.objects.filter(finished_at__isnull=True).order_by("created_at", "pk")[:JOBS_LIST_LIMIT]
+    return [OpenJob(str(job), job.get_status_display(), job.processed, job.total,
+                    _admin_url(site, user, Job, "progress", job.pk)) for job in jobs]
+
+
 def daily_sends(*, days: int = CHART_DAYS, now: datetime | None = None) -> list[ChartDay]:
     """One entry per local day, oldest first, the last being today; days without sends are zeros."""
     today = timezone.localdate(now)
@@ -265,5 +284,6 @@ def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None
         failures=failure_groups(site=site, user=user),
         unknown_counts=unknown_counts,
         unknown_documents=unknown_documents,
+        open_jobs=open_jobs(site=site, user=user),
         chart=chart_geometry(daily_sends(now=now)),
     )

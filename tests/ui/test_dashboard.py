@@ -179,3 +179,16 @@ def test_large_counts_have_thousands_separators(admin_client_zh):
         [WdtCall(gateway="qjb", method=PENDING, outcome=Outcome.OK) for _ in range(1234)])
     response = admin_client_zh.get("/admin/")
     assert '<td class="num">1,234</td>' in response.text
+
+
+def test_dashboard_links_background_jobs_still_running(admin_client_zh):
+    from wdtportal.jobs.models import Job
+
+    running = Job.objects.create(kind="settlement_submit", total=10, done=3, failed=1,
+                                 started_at=timezone.now())
+    Job.objects.create(kind="settlement_submit", total=5, done=5, started_at=timezone.now(),
+                       finished_at=timezone.now())
+    response = admin_client_zh.get("/admin/")
+    jobs = response.context["dashboard"].open_jobs
+    assert [(j.processed, j.total, j.url) for j in jobs] == [(4, 10, f"/admin/jobs/job/{running.pk}/progress/")]
+    assert f'href="/admin/jobs/job/{running.pk}/progress/"' in response.text
