@@ -43,6 +43,8 @@ class Job(models.Model):
     # Ids of the runner tasks enqueued (to tell a runner still waiting for a worker from one that was lost).
     runner_task_ids = models.JSONField(default=list, blank=True)
     runners_enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The job's one watchdog task (tasks.job_watch): a watch whose id is not this one stops its chain.
+    watch_task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")

@@ -99,24 +99,52 @@ def job_report(*, job: Job, done: int | None = None, failed: int | None = None, 
 
 
 def enqueue_runners(job_id: int, *, runners: int | None = None) -> None:
-    """Enqueue the tasks that do the job, and its watchdog."""
+    """Enqueue the tasks that do the job, and its watchdog unless one is already waiting."""
     from .tasks import job_run
 
-    count = runners or max(settings.JOBS_RUNNERS, 1)
-    task_ids = [job_run.enqueue(job_id).id for _ in range(count)]
+    call = Job.objects.filter(pk=job_id).values_list("call_path", flat=True).first()
+    # A job that is one function call (an import) must never run twice at once: one runner, whatever the setting.
+    count = 1 if call else (runners or max(settings.JOBS_RUNNERS, 1))
+    task_ids = [str(job_run.enqueue(job_id).id) for _ in range(count)]
     Job.objects.filter(pk=job_id).update(runner_task_ids=task_ids, runners_enqueued_at=timezone.now())
-    schedule_watch(job_id)
+    ensure_watch(job_id)
 
 
 def schedule_watch(job_id: int) -> None:
+    """Enqueue the job's next watchdog look; it becomes the job's one watch (an older chain stops at its next run)."""
     from .tasks import job_watch
 
-    job_watch.using(run_after=timezone.now() + timedelta(seconds=settings.JOBS_STALE_AFTER / 2)).enqueue(job_id)
+    result = job_watch.using(run_after=timezone.now() + timedelta(seconds=settings.JOBS_STALE_AFTER / 2)).enqueue(
+        job_id)
+    Job.objects.filter(pk=job_id).update(watch_task_id=str(result.id))
+
+
+def ensure_watch(job_id: int) -> bool:
+    """Schedule a watchdog for the job unless its current one is waiting or running; True if one was scheduled.
+
+    A worker killed while running the watch (after claiming it, before it scheduled the next look) leaves it
+    RUNNING for ever: a watch that started longer than JOBS_STALE_AFTER ago is taken for dead.
+    """
+    watch_id = Job.objects.filter(pk=job_id).values_list("watch_task_id", flat=True).first()
+    if watch_id:
+        status, started_at = _task_status(watch_id)
+        if status is None and not _backend_reports_results():
+            return False  # this backend cannot tell: trust the chain
+        stale = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER)
+        if status == "READY" or (status == "RUNNING" and started_at and started_at > stale):
+            return False
+        if status == "RUNNING":
+            _fail_task_result(watch_id)
+    schedule_watch(job_id)
+    return True
 
 
 def job_recover(*, job: Job) -> bool:
     """Release the documents of runners whose worker died, and start new runners if none is alive.
 
+    Called by the watchdog task, by every worker at start and then periodically (see the `db_worker` command in
+    wdtportal/jobs/management/commands), and when someone watches the job's page. The decision is taken with the
+    job's row locked, so that callers at the same moment enqueue one set of runners and one watchdog between them.
     Returns True when new runners were enqueued.
     """
     if job.finished_at:
@@ -124,21 +152,46 @@ def job_recover(*, job: Job) -> bool:
     cutoff = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER)
     for runner in JobRunner.objects.filter(job=job, finished_at__isnull=True, heartbeat_at__lt=cutoff):
         runner_lost(runner=runner)
-    alive = JobRunner.objects.filter(job=job, finished_at__isnull=True).exists()
-    if alive or not _has_pending(job):
-        if not alive:
-            job_finish_if_complete(job=job)
-        return False
-    if _runner_waiting(job, cutoff):
-        return False
-    logger.warning("job %s has work left and no live runner: enqueueing runners", job.pk)
-    enqueue_runners(job.pk)
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().filter(pk=job.pk).first()
+        if locked is None or locked.finished_at:
+            return False
+        alive = JobRunner.objects.filter(job=locked, finished_at__isnull=True).exists()
+        if not alive and not _has_pending(locked):
+            job_finish_if_complete(job=locked)
+            return False
+        if alive or _runner_waiting(locked, cutoff):
+            ensure_watch(locked.pk)
+            return False
+        logger.warning("job %s has work left and no live runner: enqueueing runners", locked.pk)
+        # Inside the lock: with the database backend the tasks are committed with the decision.
+        enqueue_runners(locked.pk)
+    job.refresh_from_db()
     return True
 
 
 def job_recover_all() -> int:
     """`job_recover` for every unfinished job; returns how many were restarted."""
-    return sum(job_recover(job=job) for job in Job.objects.filter(finished_at__isnull=True))
+    restarted = 0
+    for job in Job.objects.filter(finished_at__isnull=True).order_by("pk"):
+        try:
+            restarted += job_recover(job=job)
+        except Exception:
+            logger.exception("job %s: recovery failed", job.pk)
+    return restarted
+
+
+def jobs_maintenance() -> dict[str, int]:
+    """What every worker does at start and periodically (see the `db_worker` command): restart the unfinished jobs
+    whose runners died, and move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown."""
+    from returns.sweep import documents_sweep_sending
+
+    restarted = job_recover_all()
+    swept = len(documents_sweep_sending())
+    if swept:
+        logger.warning("%d document(s) left in sending longer than %s s are now unknown", swept,
+                       settings.WDT_SENDING_TIMEOUT)
+    return {"restarted": restarted, "swept": swept}
 
 
 def runner_lost(*, runner: JobRunner) -> None:
@@ -248,6 +301,27 @@ def _runner_waiting(job: Job, cutoff: Any) -> bool:
         if status == TaskResultStatus.RUNNING and job.runners_enqueued_at and job.runners_enqueued_at > cutoff:
             return True
     return False
+
+
+def _backend_reports_results() -> bool:
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+    return bool(task_backends[DEFAULT_TASK_BACKEND_ALIAS].supports_get_result)
+
+
+def _task_status(task_id: str) -> tuple[str | None, Any]:
+    """(status, started_at) of a task of the default backend; (None, None) when it cannot be known or is gone."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if not backend.supports_get_result:
+        return None, None
+    try:
+        result = backend.get_result(task_id)
+    except TaskResultDoesNotExist:
+        return None, None
+    return str(result.status), result.started_at
 
 
 def _fail_task_result(task_id: str) -> None:
