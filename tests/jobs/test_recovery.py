@@ -145,3 +145,16 @@ def test_the_workers_maintenance_sweeps_documents_stuck_in_sending(user, setting
     assert jobs_maintenance() == {"restarted": 0, "swept": 1}
     assert PurchaseReturn.objects.get(pk=stuck.pk).outbound_state == S.UNKNOWN
     assert PurchaseReturn.objects.get(pk=recent.pk).outbound_state == S.SENDING
+
+
+def test_manage_py_db_worker_is_the_portals_worker_with_its_maintenance():
+    """`make demo`, the deployment and the tests start `manage.py db_worker`: it must be the portal's, which
+    recovers jobs and sweeps (the jobs app listed before django_tasks_db), not the library's plain loop."""
+    from django.core.management import get_commands, load_command_class
+    from django_tasks_db.management.commands.db_worker import Command as LibraryCommand
+
+    from wdtportal.jobs.management.commands.db_worker import Command
+
+    assert get_commands()["db_worker"] == "wdtportal.jobs"
+    command = load_command_class(get_commands()["db_worker"], "db_worker")
+    assert isinstance(command, Command) and isinstance(command, LibraryCommand)

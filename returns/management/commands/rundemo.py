@@ -29,6 +29,8 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         commands = [[*manage, "runserver", f"{host}:{port}", "--noreload"]]
         if not no_worker:
+            # The portal's db_worker also restarts jobs whose worker died and sweeps documents stuck in sending
+            # (wdtportal/jobs/management/commands/db_worker.py): the demo needs no cron.
             self.stdout.write("后台任务工作进程 / background worker: manage.py db_worker")
             commands.append([*manage, "db_worker", "--no-reload", "--interval", "0.5", "--verbosity", "0"])
         processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
