@@ -14,6 +14,10 @@ class JobKind(models.TextChoices):
     RETURN_PUSH_OUTBOUND = "return_push_outbound", _("创建旺店通出库单")
     RETURNS_STOP_WAITING = "returns_stop_waiting", _("停止等待采购退货")
     SETTLEMENT_SUBMIT = "settlement_submit", _("在旺店通创建结算单")
+    # A supervisor's "send again" of documents in unknown (after the confirmation page); never started otherwise.
+    RETURN_OUTBOUND_SEND_AGAIN = "return_outbound_send_again", _("主管确认后重新创建出库单")
+    RETURN_WAITING_SEND_AGAIN = "return_waiting_send_again", _("主管确认后重新停止等待")
+    SETTLEMENT_SEND_AGAIN = "settlement_send_again", _("主管确认后重新创建结算单")
     IMPORT = "import", _("导入Excel")
 
 

@@ -28,18 +28,21 @@ from .models import ItemState, Job, JobItem, JobRunner
 
 logger = logging.getLogger(__name__)
 
-# States from which a job may queue a document; the others are skipped with the reason the send would give.
-QUEUEABLE = {DocumentState.DRAFT, DocumentState.READY, DocumentState.FAILED}
-
-
-def skip_reason(state: str) -> str:
+def skip_reason(state: str, *, sends_again: bool = False) -> str:
+    """Why a job does not queue a document in `state` (see `KindSpec.queueable`)."""
     if state == DocumentState.QUEUED:
         return _("已在另一个后台任务中排队，本任务不再发送")
+    if sends_again:
+        return _("状态不是“结果未知”，无需处理")
     return refusal_reason(state)
 
 
 def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = "") -> Job:
-    """Create a job for `documents` (instances or ids of the kind's model) and enqueue it."""
+    """Create a job for `documents` (instances or ids of the kind's model) and enqueue it.
+
+    The documents in one of the kind's `queueable` states move to queued (a send-again kind queues only documents
+    in unknown, on a supervisor's explicit request); the others are items skipped with the reason.
+    """
     spec = get_kind(kind)
     ids = [getattr(d, "pk", d) for d in documents]
     with transaction.atomic():
@@ -53,14 +56,15 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
                 continue
             state = getattr(doc, spec.state_field)
             item = JobItem(job=job, position=position, object_id=pk, label=str(doc)[:200], previous_state=state)
-            if state not in QUEUEABLE:
+            if state not in spec.queueable:
                 item.state = ItemState.SKIPPED
-                item.message = skip_reason(state)
+                item.message = skip_reason(state, sends_again=spec.sends_again)
                 item.finished_at = timezone.now()
             items.append(item)
         JobItem.objects.bulk_create(items, batch_size=500)
-        move_many([d for d in by_id.values() if getattr(d, spec.state_field) in QUEUEABLE], spec.state_field,
-                  DocumentState.QUEUED, user=user, reason=_("加入后台任务 #%(id)s") % {"id": job.pk})
+        reason = _("主管确认后重新发送，加入后台任务 #%(id)s") if spec.sends_again else _("加入后台任务 #%(id)s")
+        move_many([d for d in by_id.values() if getattr(d, spec.state_field) in spec.queueable], spec.state_field,
+                  DocumentState.QUEUED, user=user, reason=reason % {"id": job.pk})
         job.skipped = sum(1 for i in items if i.state == ItemState.SKIPPED)
         if job.skipped == job.total:
             job.started_at = job.finished_at = timezone.now()
