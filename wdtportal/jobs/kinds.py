@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
+from returns.services import STOP_WAITING_CHUNK
 from returns.states import DocumentState
 
 from .models import JobKind
@@ -84,9 +85,9 @@ UNKNOWN_ONLY = frozenset({DocumentState.UNKNOWN})
 KINDS: dict[str, KindSpec] = {
     JobKind.RETURN_PUSH_OUTBOUND: KindSpec(JobKind.RETURN_PUSH_OUTBOUND, "returns.PurchaseReturn", "outbound_state",
                                            1, _push_outbound),
-    # WDT takes up to 500 numbers a request; 100 keeps the progress bar moving.
+    # As many numbers a request as WDT takes (the service's chunk, 500): 1,201 returns go in three requests.
     JobKind.RETURNS_STOP_WAITING: KindSpec(JobKind.RETURNS_STOP_WAITING, "returns.PurchaseReturn", "waiting_state",
-                                           100, _stop_waiting),
+                                           STOP_WAITING_CHUNK, _stop_waiting),
     JobKind.SETTLEMENT_SUBMIT: KindSpec(JobKind.SETTLEMENT_SUBMIT, "settlements.SettlementDraft", "state",
                                         1, _settlement_submit),
     JobKind.RETURN_OUTBOUND_SEND_AGAIN: KindSpec(JobKind.RETURN_OUTBOUND_SEND_AGAIN, "returns.PurchaseReturn",
