@@ -17,7 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from returns.sending import refusal_reason
@@ -156,6 +158,11 @@ def job_recover(*, job: Job) -> bool:
     cutoff = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER)
     for runner in JobRunner.objects.filter(job=job, finished_at__isnull=True, heartbeat_at__lt=cutoff):
         runner_lost(runner=runner)
+    if JobRunner.objects.filter(job=job, finished_at__isnull=True).exists():
+        # A live runner: nothing to decide under the lock (the job's page asks every 1.5 s). Two watches scheduled
+        # here at once are harmless: the one replaced ends its chain at its first run.
+        ensure_watch(job.pk)
+        return False
     with transaction.atomic():
         locked = Job.objects.select_for_update().filter(pk=job.pk).first()
         if locked is None or locked.finished_at:
@@ -232,9 +239,13 @@ def job_finish_if_complete(*, job: Job) -> bool:
     return True
 
 
-def job_progress(*, job: Job) -> dict[str, Any]:
-    """What the job page shows: counts, rate over the last half minute, time left, and each document that was not
-    done (failed, unknown, skipped) with its message."""
+# Documents per page on the job's page.
+ITEMS_PER_PAGE = 100
+
+
+def job_progress(*, job: Job, page: int = 1, state: str = "") -> dict[str, Any]:
+    """What the job page shows: counts, rate over the last half minute, time left, and one page of its documents,
+    each with its outcome, message and a link to it (`state`: only the documents with that outcome)."""
     now = timezone.now()
     processed = job.processed
     window = timedelta(seconds=30)
@@ -248,8 +259,6 @@ def job_progress(*, job: Job) -> dict[str, Any]:
     else:
         rate = recent / seconds if seconds >= 1 else 0.0
     left = max(job.total - processed, 0)
-    problems = job.items.filter(state__in=[ItemState.FAILED, ItemState.UNKNOWN, ItemState.SKIPPED]).order_by(
-        "position")
     return {
         "id": job.pk,
         "kind": job.get_kind_display(),
@@ -268,12 +277,54 @@ def job_progress(*, job: Job) -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "message": job.message,
-        "problems": [
-            {"label": i.label, "state": i.state, "state_display": i.get_state_display(), "message": i.message}
-            for i in problems[:500]
-        ],
-        "problems_total": problems.count(),
+        **job_items_page(job=job, page=page, state=state),
     }
+
+
+def job_items_page(*, job: Job, page: int = 1, state: str = "") -> dict[str, Any]:
+    """One page of the job's documents in their order, and where it is in the whole ("第 1–100 条，共 1,201 条")."""
+    items = job.items.order_by("position")
+    if state in ItemState.values:
+        items = items.filter(state=state)
+    else:
+        state = ""
+    count = items.count()
+    pages = max((count + ITEMS_PER_PAGE - 1) // ITEMS_PER_PAGE, 1)
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * ITEMS_PER_PAGE
+    rows = list(items[offset:offset + ITEMS_PER_PAGE])
+    change_url = _change_url(job)
+    if rows:
+        span = _("第 %(first)s–%(last)s 条，共 %(total)s 条") % {
+            "first": number_format(offset + 1, force_grouping=True),
+            "last": number_format(offset + len(rows), force_grouping=True),
+            "total": number_format(count, force_grouping=True)}
+    else:
+        span = _("没有单据")
+    return {
+        "items": [
+            {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": i.get_state_display(),
+             "message": i.message, "url": change_url(i.object_id) if change_url else ""}
+            for i in rows
+        ],
+        "items_state": state,
+        "items_count": count,
+        "page": page,
+        "pages": pages,
+        "items_span": span,
+    }
+
+
+def _change_url(job: Job) -> Any:
+    """id → the admin change page of a document of the job's kind (None for a job that is not documents)."""
+    from .kinds import KINDS
+
+    spec = KINDS.get(job.kind)
+    if spec is None:
+        return None
+    name = f"admin:{spec.model._meta.app_label}_{spec.model._meta.model_name}_change"
+    prefix = reverse(name, args=[0])[:-len("0/change/")]
+    return lambda pk: f"{prefix}{pk}/change/"
 
 
 def _has_pending(job: Job) -> bool:
