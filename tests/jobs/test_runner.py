@@ -223,3 +223,29 @@ def test_a_large_import_runs_as_a_job_and_reports_progress(user, worker):
     worker()
     failing.refresh_from_db()
     assert failing.finished_at and "退货数量必须大于0" in failing.message
+
+
+def report_language(*, job) -> None:
+    from django.utils import translation
+
+    from wdtportal.jobs.services import job_report
+
+    job_report(job=job, message=translation.get_language())
+
+
+def test_a_call_job_runs_in_the_language_of_the_person_who_started_it(user, worker):
+    from django.utils import translation
+
+    from wdtportal.jobs.models import JobKind
+    from wdtportal.jobs.services import job_start_call
+
+    with translation.override("en"):
+        english = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.report_language",
+                                 call_kwargs={}, user=user)
+    chinese = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.report_language",
+                             call_kwargs={}, user=user, language="zh-hans")
+    worker()
+    english.refresh_from_db()
+    chinese.refresh_from_db()
+    assert (english.language, english.message) == ("en", "en")
+    assert (chinese.language, chinese.message) == ("zh-hans", "zh-hans")

@@ -94,3 +94,24 @@ def test_the_job_page_updates_from_its_json_while_the_worker_runs(client, wdt_sa
     run_worker_until_idle()
     progress = client.get(json_url).json()
     assert (progress["status"], progress["done"], progress["percent"]) == ("finished", 3, 100.0)
+
+
+def test_a_job_started_from_an_english_page_writes_its_messages_in_english(client, wdt_sandbox, supervisor):
+    """The worker's default language is Chinese; the job runs in the language of the person who started it."""
+    returns = seed_returns(6)
+    client.force_login(supervisor)
+    page = client.post(reverse(RETURNS), {"action": "stop_waiting", ACTION_CHECKBOX_NAME: [r.pk for r in returns[:3]],
+                                          "index": 0}, headers={"accept-language": "en"})
+    job = Job.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+    assert job.language == "en"
+    run_worker_until_idle()
+    assert set(job.items.values_list("message", flat=True)) == {"Stopped waiting"}
+    returns[0].refresh_from_db()
+    assert returns[0].last_message == "Stopped waiting"
+
+    chinese = client.post(reverse(RETURNS), {"action": "stop_waiting", "index": 0,
+                                             ACTION_CHECKBOX_NAME: [r.pk for r in returns[3:]]},
+                          headers={"accept-language": "zh-hans"})
+    job = Job.objects.get(pk=int(chinese.url.rstrip("/").split("/")[-2]))
+    run_worker_until_idle()
+    assert job.language == "zh-hans" and set(job.items.values_list("message", flat=True)) == {"已停止等待"}

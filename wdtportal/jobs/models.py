@@ -44,6 +44,8 @@ class Job(models.Model):
     # Work that is not a list of documents (a large import): the dotted path of the function and its arguments.
     call_path = models.CharField(max_length=200, blank=True)
     call_kwargs = models.JSONField(default=dict, blank=True)
+    # The language of the person who started the job: the worker writes its messages in it.
+    language = models.CharField(_("语言"), max_length=16, blank=True)
     # Ids of the runner tasks enqueued (to tell a runner still waiting for a worker from one that was lost).
     runner_task_ids = models.JSONField(default=list, blank=True)
     runners_enqueued_at = models.DateTimeField(null=True, blank=True)

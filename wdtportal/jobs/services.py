@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -39,18 +39,20 @@ def skip_reason(state: str, *, sends_again: bool = False) -> str:
     return refusal_reason(state)
 
 
-def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = "") -> Job:
+def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = "", language: str | None = None) -> Job:
     """Create a job for `documents` (instances or ids of the kind's model) and enqueue it.
 
     The documents in one of the kind's `queueable` states move to queued (a send-again kind queues only documents
     in unknown, on a supervisor's explicit request); the others are items skipped with the reason.
+    `language`: the one the job's messages are written in; by default the active one (the request's).
     """
     spec = get_kind(kind)
     ids = [getattr(d, "pk", d) for d in documents]
     with transaction.atomic():
         locked = spec.model._default_manager.select_for_update().filter(pk__in=ids)
         by_id = {doc.pk: doc for doc in locked}
-        job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=len(by_id))
+        job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=len(by_id),
+                                 language=_language(language))
         items = []
         for position, pk in enumerate(dict.fromkeys(ids)):
             doc = by_id.get(pk)
@@ -77,17 +79,18 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
 
 
 def job_start_call(*, kind: str, call_path: str, call_kwargs: dict[str, Any], user: Any, total: int = 0,
-                   label: str = "") -> Job:
+                   label: str = "", language: str | None = None) -> Job:
     """Run `call_path(job=job, **call_kwargs)` in the background (e.g. an Excel import above JOBS_IMPORT_THRESHOLD).
 
     `call_kwargs` must be JSON (e.g. the id of a stored upload, never the file itself: the worker may be on another
     machine). The function reports progress with `job_report(job=..., done=..., total=..., message=...)`; an exception
     ends the job with its message. If its worker dies, the job runs the function again from the start, so it must be
-    all or nothing (one transaction), as the imports are.
+    all or nothing (one transaction), as the imports are. The function runs with the starter's language active
+    (`language`, by default the active one), so that its messages read as the page that started it.
     """
     with transaction.atomic():
         job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=total,
-                                 call_path=call_path, call_kwargs=call_kwargs)
+                                 call_path=call_path, call_kwargs=call_kwargs, language=_language(language))
         transaction.on_commit(lambda: enqueue_runners(job.pk, runners=1))
     return job
 
@@ -395,6 +398,10 @@ def _fail_task_result(task_id: str) -> None:
         status=TaskResultStatus.FAILED, finished_at=timezone.now(),
         exception_class_path="wdtportal.jobs.WorkerLost",
         traceback="The worker running this task stopped (killed or lost); the job went on without it.")
+
+
+def _language(language: str | None) -> str:
+    return (language or translation.get_language() or settings.LANGUAGE_CODE)[:16]
 
 
 def _real_user(user: Any) -> Any:
