@@ -72,6 +72,8 @@ def test_ids_are_not_grouped_like_amounts_and_counts_are(client, user):  # noqa:
     listing = client.get(reverse("admin:jobs_job_changelist")).content.decode()
     assert "#12345" in listing and "12,345" not in listing
     assert re.search(r'<td class="field-total">1,201</td>', listing)
+    change = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+    assert reverse("admin:jobs_job_progress", args=[job.pk]) in change
 
 
 def test_someone_elses_job_page_stays_closed_to_a_clerk(client, user):  # noqa: F811
