@@ -15,7 +15,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Compiled translations are build output (*.mo is ignored by git).
+# Compiled translations are build output (*.mo is ignored by git). Any settings do for compiling; the test settings
+# need no SECRET_KEY, so `make messages` works on its own.
+messages: export DJANGO_SETTINGS_MODULE = wdtportal.settings_test
 messages: install
 	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translations to compile"; \
 	elif command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore=.venv; \

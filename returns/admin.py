@@ -132,7 +132,11 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
     @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
         action = request.POST.get("resolve_action")
-        if action in ("mark_done", "send_again"):
+        if action == "send_again":  # calls WDT: in the background, as the other sends
+            return self.start_send_again(request, queryset, [
+                (JobKind.RETURN_OUTBOUND_SEND_AGAIN, "outbound_state"),
+                (JobKind.RETURN_WAITING_SEND_AGAIN, "waiting_state")])
+        if action == "mark_done":
             answers = services.returns_resolve_unknown(purchase_returns=queryset.order_by("pk"), user=request.user,
                                                        action=action)
             return self.report(request, _("处理结果"), answers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import admin
@@ -144,6 +144,26 @@ class DocumentAdmin(admin.ModelAdmin):
         self.message_user(request, _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {
             "id": job.pk, "n": job.total})
         return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
+
+    def start_send_again(self, request: HttpRequest, queryset: Any,
+                         kinds: Sequence[tuple[str, str]]) -> HttpResponseRedirect:
+        """The supervisor confirmed "send again" on the resolve page: send the selection's documents in unknown
+        in the background, one job per state field (`kinds`: (job kind, state field)), and show the first job's
+        page. The documents with nothing in unknown are listed as skipped in the first job."""
+        from wdtportal.jobs.services import job_start
+
+        documents = list(queryset.order_by("pk"))
+        groups = [(kind, [d for d in documents if getattr(d, field) == DocumentState.UNKNOWN]) for kind, field in kinds]
+        in_a_group = {d.pk for _kind, group in groups for d in group}
+        groups = [(kind, group) for kind, group in groups if group] or [(kinds[0][0], [])]
+        groups[0][1].extend(d for d in documents if d.pk not in in_a_group)
+        jobs = [job_start(kind=kind, documents=sorted(d.pk for d in group), user=request.user,
+                          label=_("处理结果未知：重新发送")) for kind, group in groups]
+        for job in jobs:
+            self.message_user(request, format_html(
+                '<a href="{}">{}</a>', reverse("admin:jobs_job_progress", args=[job.pk]),
+                _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {"id": job.pk, "n": job.total}))
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[jobs[0].pk]))
 
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
         counts = Counter(a.outcome for a in answers)

@@ -271,7 +271,8 @@ def return_resolve_unknown(*, purchase_return: PurchaseReturn, user: Any, action
     """A supervisor's decision on a return whose send has an unknown outcome.
 
     `mark_done`: it is in WDT (checked by a person). `send_again`: send it once more; for the outbound order
-    WDT deduplicates by the unchanged `outer_no`, and stopping waiting twice does no harm.
+    WDT deduplicates by the unchanged `outer_no`, and stopping waiting twice does no harm. The return is in unknown,
+    or queued by the supervisor's send-again job (wdtportal/jobs/kinds.py), which queues only returns in unknown.
     """
     require_perm(user, PERM_RESOLVE)
     if field not in RESOLVABLE_FIELDS:
@@ -283,15 +284,16 @@ def return_resolve_unknown(*, purchase_return: PurchaseReturn, user: Any, action
     if getattr(purchase_return, field) != S.UNKNOWN:
         purchase_return.refresh_from_db()
     reason = _("主管确认后重新发送")
+    again_from = {S.UNKNOWN, S.QUEUED}
     if field == "outbound_state":
-        return _push(purchase_return, user=user, allowed_from={S.UNKNOWN}, reason=reason)
+        return _push(purchase_return, user=user, allowed_from=again_from, reason=reason)
     try:
         client = qjb_client_from_settings()
     except WdtConfigurationError as exc:
         return results.skipped(purchase_return, _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting})
     try:
         return _stop_waiting_chunk([purchase_return.pk], user=user, client=client, reason=reason,
-                                   allowed_from={S.UNKNOWN})[0]
+                                   allowed_from=again_from)[0]
     finally:
         client.close()
 

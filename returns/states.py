@@ -28,7 +28,8 @@ S = DocumentState
 ALLOWED: dict[str, set[str]] = {
     S.DRAFT: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
     S.READY: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
-    S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED},
+    # Back to unknown: a supervisor's send-again job that did not send after all gives the state back.
+    S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED, S.UNKNOWN},
     S.SENDING: {S.DONE, S.FAILED, S.UNKNOWN},
     S.FAILED: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
     S.UNKNOWN: {S.DONE, S.QUEUED, S.SENDING},

@@ -104,14 +104,14 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
     @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
         action = request.POST.get("resolve_action")
-        if action not in ("mark_done", "send_again"):
+        if action == "send_again":  # calls WDT: in the background, as the other sends
+            return self.start_send_again(request, queryset, [(JobKind.SETTLEMENT_SEND_AGAIN, "state")])
+        if action != "mark_done":
             return self.resolve_confirmation(request, queryset.order_by("pk"))
         answers = []
         for draft in queryset.order_by("pk"):
             if draft.state != DocumentState.UNKNOWN:
                 answers.append(results.skipped(draft, _("状态不是“结果未知”，无需处理")))
-            elif action == "send_again":
-                answers.append(services.settlement_send_again(draft=draft, user=request.user))
             else:
                 number = request.POST.get(f"js_order_no_{draft.pk}", "")
                 try:

@@ -164,9 +164,11 @@ def settlements_submit(*, drafts: Iterable[SettlementDraft], user: Any) -> list[
 
 def settlement_send_again(*, draft: SettlementDraft, user: Any) -> SendResult:
     """A supervisor's explicit resend of a draft in unknown, after checking WDT has no settlement order for it.
-    If WDT did create one, this creates a second."""
+    If WDT did create one, this creates a second. The draft is in unknown, or queued by the supervisor's
+    send-again job (wdtportal/jobs/kinds.py), which queues only drafts in unknown."""
     require_perm(user, PERM_RESOLVE)
-    return _upload(draft, user=user, allowed_from={S.UNKNOWN}, reason=_("主管确认旺店通中没有此结算单，重新发送"))
+    return _upload(draft, user=user, allowed_from={S.UNKNOWN, S.QUEUED},
+                   reason=_("主管确认旺店通中没有此结算单，重新发送"))
 
 
 @transaction.atomic

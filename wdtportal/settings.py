@@ -37,12 +37,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command extends the library's (jobs' recovery, the sweep).
+    "wdtportal.jobs",
     "django_tasks_db",
     "wdtportal.wdt",
     "wdtportal.wdt.sandbox",
     "returns",
     "settlements",
-    "wdtportal.jobs",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,9 @@ JOBS_RUNNERS = env.int("JOBS_RUNNERS", default=3)
 JOBS_THREADS = env.int("JOBS_THREADS", default=4)
 # A runner whose heartbeat is older than this (seconds) is taken for dead: its documents go back to the job.
 JOBS_STALE_AFTER = env.float("JOBS_STALE_AFTER", default=20.0)
+# Every worker (`manage.py db_worker`), at start and then this often (seconds): restart unfinished jobs whose
+# runners died, and sweep documents stuck in sending (as `manage.py sweep_sending` does).
+JOBS_MAINTENANCE_INTERVAL = env.float("JOBS_MAINTENANCE_INTERVAL", default=JOBS_STALE_AFTER / 2)
 # Excel imports with more rows than this run in the background.
 JOBS_IMPORT_THRESHOLD = env.int("JOBS_IMPORT_THRESHOLD", default=500)
 

@@ -28,3 +28,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Job recovery within seconds rather than the production default of 20.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "4"))
+JOBS_MAINTENANCE_INTERVAL = float(os.environ.get("JOBS_MAINTENANCE_INTERVAL", JOBS_STALE_AFTER / 2))

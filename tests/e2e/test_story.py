@@ -101,7 +101,7 @@ def finish_job(page: Page, *, done: int) -> None:
     expect(page.locator("#job-status")).to_have_text("已结束", timeout=10_000)  # by polling, without a reload
     expect(page.locator("#job-done")).to_have_text(str(done))
     expect(page.locator("#job-percent")).to_have_text("100")
-    expect(page.locator("#job-problems tr")).to_have_count(0)
+    expect(page.locator("#job-items tr.job-item-done")).to_have_count(done)  # each document listed, done too
 
 
 def report_rows(page: Page) -> dict[str, str]:

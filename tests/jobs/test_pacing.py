@@ -126,3 +126,17 @@ def test_unpaced_gateway_touches_no_table():
     with p.slot("enterprise"):
         pass
     assert not GatewayPace.objects.exists()
+
+
+def test_a_pacer_whose_slot_rows_were_deleted_makes_them_again_at_once():
+    """A long-lived process (a worker; the test process between tests) keeps its pacer while the table is emptied:
+    it must not wait for slots that no longer exist."""
+    p = pacer(0, 2)
+    with p.slot("qjb"):
+        pass
+    GatewaySlot.objects.all().delete()
+    started = time.monotonic()
+    with p.slot("qjb"):
+        assert GatewaySlot.objects.filter(gateway="qjb").exclude(holder="").count() == 1
+    assert time.monotonic() - started < 0.5
+    assert GatewaySlot.objects.filter(gateway="qjb").count() == 2

@@ -104,7 +104,8 @@ def test_the_worker_processes_every_document_once_and_counts_each_outcome(user, 
     assert not JobItem.objects.filter(job=job, state=ItemState.PENDING).exists()
     progress = job_progress(job=job)
     assert progress["percent"] == 100.0 and progress["status"] == "finished"
-    assert [(p["label"], p["message"]) for p in progress["problems"]] == [
+    failed = job_progress(job=job, state="failed")["items"]
+    assert [(p["label"], p["message"]) for p in failed] == [
         ("CR00000-bad", "旺店通拒绝：商家编码不存在"), ("CR00001-bad", "旺店通拒绝：商家编码不存在")]
     assert set(DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run").values_list(
         "status", flat=True)) == {"SUCCESSFUL"}
@@ -184,7 +185,8 @@ def test_the_progress_page_and_its_json(user, worker, client):
     after = client.get(f"/admin/jobs/job/{job.pk}/progress.json").json()
     assert after["status"] == "finished"
     assert (after["done"], after["failed"], after["processed"], after["total"]) == (4, 1, 5, 5)
-    assert after["problems"][0]["message"] == "旺店通拒绝：商家编码不存在"
+    assert [(i["label"], i["state"], i["message"]) for i in after["items"]] == [
+        *((f"CR{n:05d}", "done", "ok") for n in range(4)), ("CR00000-bad", "failed", "旺店通拒绝：商家编码不存在")]
     listing = client.get("/admin/jobs/job/")
     assert listing.status_code == 200 and f"/admin/jobs/job/{job.pk}/progress/" in listing.content.decode()
 
@@ -221,3 +223,29 @@ def test_a_large_import_runs_as_a_job_and_reports_progress(user, worker):
     worker()
     failing.refresh_from_db()
     assert failing.finished_at and "退货数量必须大于0" in failing.message
+
+
+def report_language(*, job) -> None:
+    from django.utils import translation
+
+    from wdtportal.jobs.services import job_report
+
+    job_report(job=job, message=translation.get_language())
+
+
+def test_a_call_job_runs_in_the_language_of_the_person_who_started_it(user, worker):
+    from django.utils import translation
+
+    from wdtportal.jobs.models import JobKind
+    from wdtportal.jobs.services import job_start_call
+
+    with translation.override("en"):
+        english = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.report_language",
+                                 call_kwargs={}, user=user)
+    chinese = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.report_language",
+                             call_kwargs={}, user=user, language="zh-hans")
+    worker()
+    english.refresh_from_db()
+    chinese.refresh_from_db()
+    assert (english.language, english.message) == ("en", "en")
+    assert (chinese.language, chinese.message) == ("zh-hans", "zh-hans")

@@ -40,16 +40,34 @@ def run_action(client, user, action: str, documents) -> Job:
     return Job.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
 
 
-def test_stop_waiting_250_returns_as_a_job_goes_in_batches_and_maps_each_error_back(client, wdt_sandbox, supervisor):
+def pending_calls() -> list[int]:
+    """How many return numbers each stop-waiting request that reached the sandbox carried."""
+    calls = WdtCall.objects.filter(method="purchase.PurchaseReturn.pending").order_by("pk")
+    return sorted((len(c.request_payload[0]) for c in calls), reverse=True)
+
+
+def test_stop_waiting_250_returns_as_a_job_goes_in_one_request_and_maps_each_error_back(
+        client, wdt_sandbox, supervisor):
     returns = seed_returns(250, known_to_wdt=249)
     job = run_action(client, supervisor, "stop_waiting", returns)
     job.refresh_from_db()
     assert (job.total, job.done, job.failed, job.unknown) == (250, 249, 1, 0)
-    assert WdtCall.objects.filter(method="purchase.PurchaseReturn.pending").count() == 3  # batches of 100
+    assert pending_calls() == [250]
     assert job.items.get(state="failed").label == "CRS00249"
     assert "采购退货单号不存在" in job.items.get(state="failed").message
     assert not SandboxReturn.objects.filter(waiting=True).exists()
     assert PurchaseReturn.objects.filter(waiting_state=DocumentState.DONE).count() == 249
+
+
+def test_stop_waiting_1201_returns_through_the_worker_takes_three_requests_to_the_sandbox(
+        client, wdt_sandbox, supervisor):
+    returns = seed_returns(1201, known_to_wdt=1200)
+    job = run_action(client, supervisor, "stop_waiting", returns)
+    job.refresh_from_db()
+    assert (job.total, job.done, job.failed, job.unknown, job.skipped) == (1201, 1200, 1, 0, 0)
+    assert pending_calls() == [500, 500, 201]  # the vendor's limit per request, and no more requests than needed
+    assert job.items.get(state="failed").label == "CRS01200"
+    assert not SandboxReturn.objects.filter(waiting=True).exists()
 
 
 def test_push_outbound_as_a_job_is_paced_and_a_rate_limit_slows_every_worker(client, wdt_sandbox, supervisor):
@@ -76,3 +94,24 @@ def test_the_job_page_updates_from_its_json_while_the_worker_runs(client, wdt_sa
     run_worker_until_idle()
     progress = client.get(json_url).json()
     assert (progress["status"], progress["done"], progress["percent"]) == ("finished", 3, 100.0)
+
+
+def test_a_job_started_from_an_english_page_writes_its_messages_in_english(client, wdt_sandbox, supervisor):
+    """The worker's default language is Chinese; the job runs in the language of the person who started it."""
+    returns = seed_returns(6)
+    client.force_login(supervisor)
+    page = client.post(reverse(RETURNS), {"action": "stop_waiting", ACTION_CHECKBOX_NAME: [r.pk for r in returns[:3]],
+                                          "index": 0}, headers={"accept-language": "en"})
+    job = Job.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+    assert job.language == "en"
+    run_worker_until_idle()
+    assert set(job.items.values_list("message", flat=True)) == {"Stopped waiting"}
+    returns[0].refresh_from_db()
+    assert returns[0].last_message == "Stopped waiting"
+
+    chinese = client.post(reverse(RETURNS), {"action": "stop_waiting", "index": 0,
+                                             ACTION_CHECKBOX_NAME: [r.pk for r in returns[3:]]},
+                          headers={"accept-language": "zh-hans"})
+    job = Job.objects.get(pk=int(chinese.url.rstrip("/").split("/")[-2]))
+    run_worker_until_idle()
+    assert job.language == "zh-hans" and set(job.items.values_list("message", flat=True)) == {"已停止等待"}

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from returns.states import DocumentState
 from returns.sweep import documents_sweep_sending
@@ -108,6 +109,52 @@ def test_a_worker_killed_with_kill_9_mid_job_loses_nothing_and_sends_nothing_twi
     assert states[DocumentState.DONE] == job.done
     calls = WdtCall.objects.filter(method="finance.settle.PurchaseReturn.upload")
     assert calls.values("document_id").distinct().count() == calls.count() <= 60
+
+
+def test_a_lone_worker_killed_mid_job_with_its_watchdog_is_revived_by_the_next_worker_at_start(
+        client, wdt_sandbox, supervisor, settings):
+    """One runner per job, and the worker killed after claiming the job's watchdog: nothing is left in the queue
+    that would revive the job. The next worker's own maintenance must (no one opens the job's page)."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.JOBS_RUNNERS = 1
+    drafts = seed_settlement_drafts(30, prefix="CRL")
+    wdt_sandbox.faults(latency_ms=150)
+    job = submit_in_admin(client, supervisor, drafts)
+    pacing = {"WDT_QJB_RATE": "30", "WDT_QJB_CONCURRENCY": "2", "JOBS_THREADS": "2", "JOBS_RUNNERS": "1",
+              "WDT_SENDING_TIMEOUT": "3"}
+
+    first = start_worker_process(wdt_sandbox.url, "lone", **pacing)
+    try:
+        wait_for(lambda: Job.objects.get(pk=job.pk).processed >= 5, 60, "the first documents", [first])
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+    finally:
+        stop([first])
+    # The worker had claimed the watchdog when it died (as kill -9 between claiming and rescheduling leaves it).
+    DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch", status="READY").update(
+        status="RUNNING", started_at=timezone.now(), worker_ids=["lone"])
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    job.refresh_from_db()
+    assert job.finished_at is None and job.processed < 30
+
+    second = start_worker_process(wdt_sandbox.url, "next", **pacing)
+    try:
+        wait_for(lambda: Job.objects.get(pk=job.pk).finished_at is not None, 90, "the job to finish", [second])
+        # The same worker's maintenance sweeps what the killed one left in sending (WDT_SENDING_TIMEOUT=3 s).
+        wait_for(lambda: not SettlementDraft.objects.filter(state=DocumentState.SENDING).exists(), 30,
+                 "the sweep", [second])
+    finally:
+        stop([second])
+
+    job.refresh_from_db()
+    assert job.total == 30 and job.done + job.unknown == 30 and job.failed == job.skipped == 0
+    assert JobRunner.objects.filter(job=job, lost=True).count() == 1
+    states = assert_sent_at_most_once(wdt_sandbox)
+    assert set(states) <= {DocumentState.DONE, DocumentState.UNKNOWN}
+    assert states[DocumentState.DONE] == job.done
+    # One runner and one watchdog at a time: recovery did not pile up chains.
+    assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch", status="READY").count() <= 1
 
 
 @pytest.mark.postgres

@@ -169,6 +169,8 @@ def test_the_admin_push_action_and_return_resolve_page(client, wdt_sandbox, supe
     assert b"outer_no" in page.content and b'value="send_again"' in page.content
     page = client.post(url, {"action": "resolve_unknown", ACTION_CHECKBOX_NAME: [purchase_return.pk],
                              "resolve_action": "send_again"})
+    assert page.status_code == 302 and page.url.endswith("/progress/")  # sent in the background
+    run_worker_until_idle()
     purchase_return.refresh_from_db()
     assert purchase_return.outbound_state == DocumentState.DONE
     assert wdt_sandbox.outbounds().count() == 1

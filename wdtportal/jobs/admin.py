@@ -1,4 +1,5 @@
-"""Jobs in the admin: the list, and each job's live progress page (a JSON endpoint polled every 1.5 s)."""
+"""Jobs in the admin: the list, and each job's live progress page (a JSON endpoint polled every 1.5 s) listing
+every document of the job, page by page, with its outcome and message."""
 
 from typing import Any
 
@@ -8,32 +9,20 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .models import Job, JobItem
+from .models import ItemState, Job, JobItem
 from .services import job_progress, job_recover
-
-
-class JobItemInline(admin.TabularInline):
-    model = JobItem
-    fields = ("position", "label", "state", "message", "finished_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    max_num = 0
-    verbose_name_plural = _("未成功的单据")
-
-    def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).exclude(state__in=["done", "pending"])
 
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "label", "created_by", "created_at", "status_badge", "progress", "done", "failed",
-                    "unknown", "skipped", "finished_at")
-    list_display_links = ("id", "kind")
+    list_display = ("number", "kind", "label", "created_by", "created_at", "status_badge", "progress", "total",
+                    "done", "failed", "unknown", "skipped", "finished_at")
+    list_display_links = ("number", "kind")
     list_filter = ("kind", "created_at", "created_by")
     search_fields = ("label", "items__label")
     date_hierarchy = "created_at"
@@ -41,7 +30,6 @@ class JobAdmin(admin.ModelAdmin):
     readonly_fields = ("kind", "label", "created_by", "created_at", "started_at", "finished_at", "total", "done",
                        "failed", "unknown", "skipped", "message", "progress_link")
     fields = readonly_fields
-    inlines = [JobItemInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -59,6 +47,10 @@ class JobAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @admin.display(description="ID", ordering="id")
+    def number(self, obj: Job) -> str:
+        return f"#{obj.pk}"  # an id, not an amount: no thousands separator
+
     @admin.display(description=_("状态"))
     def status_badge(self, obj: Job) -> str:
         colours = {"queued": "#7c3aed", "running": "#d97706", "finished": "#15803d"}
@@ -68,8 +60,10 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description=_("进度"))
     def progress(self, obj: Job) -> str:
         percent = round(100 * obj.processed / obj.total) if obj.total else 100
-        return format_html('<a href="{}"><progress max="100" value="{}"></progress> {}/{}</a>',
-                           reverse("admin:jobs_job_progress", args=[obj.pk]), percent, obj.processed, obj.total)
+        return format_html('<a href="{}" class="nowrap"><progress max="100" value="{}"></progress> {}/{}</a>',
+                           reverse("admin:jobs_job_progress", args=[obj.pk]), percent,
+                           number_format(obj.processed, force_grouping=True),
+                           number_format(obj.total, force_grouping=True))
 
     @admin.display(description=_("进度页面"))
     def progress_link(self, obj: Job) -> str:
@@ -82,15 +76,28 @@ class JobAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return job
 
+    @staticmethod
+    def _page_args(request: HttpRequest) -> dict[str, Any]:
+        try:
+            page = int(request.GET.get("page", "1"))
+        except ValueError:
+            page = 1
+        return {"page": page, "state": request.GET.get("state", "")}
+
     def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._job_for(request, job_id)
+        progress = job_progress(job=job, **self._page_args(request))
+        filters = [("", _("全部"))] + [(value, label) for value, label in ItemState.choices]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("后台任务 #%(id)s：%(kind)s") % {"id": job.pk, "kind": job.get_kind_display()},
             "job": job,
-            "progress": job_progress(job=job),
+            "progress": progress,
             "json_url": reverse("admin:jobs_job_progress_json", args=[job.pk]),
+            "filters": [{"value": value, "label": label, "query": urlencode({"state": value} if value else {}),
+                         "current": value == progress["items_state"]} for value, label in filters],
+            "state_query": urlencode({"state": progress["items_state"]}) if progress["items_state"] else "",
         }
         return TemplateResponse(request, "admin/jobs/job/progress.html", context)
 
@@ -100,7 +107,8 @@ class JobAdmin(admin.ModelAdmin):
             # Someone is watching: if the job's workers died, put it back to work now rather than at the next watch.
             job_recover(job=job)
             job.refresh_from_db()
-        return JsonResponse(job_progress(job=job), json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(job_progress(job=job, **self._page_args(request)),
+                            json_dumps_params={"ensure_ascii": False})
 
 
 @admin.register(JobItem)

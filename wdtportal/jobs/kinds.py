@@ -13,6 +13,9 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
+from returns.services import STOP_WAITING_CHUNK
+from returns.states import DocumentState
+
 from .models import JobKind
 
 # send(documents, user) → one result per document, each with `.document`, `.outcome` and `.message`.
@@ -26,6 +29,13 @@ class KindSpec:
     state_field: str
     batch_size: int
     send: Sender
+    # The states from which the job queues a document; the others are skipped (see services.job_start).
+    queueable: frozenset[str] = frozenset({DocumentState.DRAFT, DocumentState.READY, DocumentState.FAILED})
+
+    @property
+    def sends_again(self) -> bool:
+        """A supervisor's explicit "send again" of documents in unknown: the only job that queues unknown ones."""
+        return DocumentState.UNKNOWN in self.queueable
 
     @property
     def model(self) -> type[models.Model]:
@@ -50,14 +60,42 @@ def _settlement_submit(documents: Sequence[Any], user: Any) -> list[Any]:
     return [settlement_submit(draft=d, user=user) for d in documents]
 
 
+def _outbound_send_again(documents: Sequence[Any], user: Any) -> list[Any]:
+    from returns.services import return_resolve_unknown
+
+    return [return_resolve_unknown(purchase_return=d, user=user, action="send_again", field="outbound_state")
+            for d in documents]
+
+
+def _waiting_send_again(documents: Sequence[Any], user: Any) -> list[Any]:
+    from returns.services import return_resolve_unknown
+
+    return [return_resolve_unknown(purchase_return=d, user=user, action="send_again", field="waiting_state")
+            for d in documents]
+
+
+def _settlement_send_again(documents: Sequence[Any], user: Any) -> list[Any]:
+    from settlements.services import settlement_send_again
+
+    return [settlement_send_again(draft=d, user=user) for d in documents]
+
+
+UNKNOWN_ONLY = frozenset({DocumentState.UNKNOWN})
+
 KINDS: dict[str, KindSpec] = {
     JobKind.RETURN_PUSH_OUTBOUND: KindSpec(JobKind.RETURN_PUSH_OUTBOUND, "returns.PurchaseReturn", "outbound_state",
                                            1, _push_outbound),
-    # WDT takes up to 500 numbers a request; 100 keeps the progress bar moving.
+    # As many numbers a request as WDT takes (the service's chunk, 500): 1,201 returns go in three requests.
     JobKind.RETURNS_STOP_WAITING: KindSpec(JobKind.RETURNS_STOP_WAITING, "returns.PurchaseReturn", "waiting_state",
-                                           100, _stop_waiting),
+                                           STOP_WAITING_CHUNK, _stop_waiting),
     JobKind.SETTLEMENT_SUBMIT: KindSpec(JobKind.SETTLEMENT_SUBMIT, "settlements.SettlementDraft", "state",
                                         1, _settlement_submit),
+    JobKind.RETURN_OUTBOUND_SEND_AGAIN: KindSpec(JobKind.RETURN_OUTBOUND_SEND_AGAIN, "returns.PurchaseReturn",
+                                                 "outbound_state", 1, _outbound_send_again, UNKNOWN_ONLY),
+    JobKind.RETURN_WAITING_SEND_AGAIN: KindSpec(JobKind.RETURN_WAITING_SEND_AGAIN, "returns.PurchaseReturn",
+                                                "waiting_state", 1, _waiting_send_again, UNKNOWN_ONLY),
+    JobKind.SETTLEMENT_SEND_AGAIN: KindSpec(JobKind.SETTLEMENT_SEND_AGAIN, "settlements.SettlementDraft", "state",
+                                            1, _settlement_send_again, UNKNOWN_ONLY),
 }
 
 

@@ -14,6 +14,10 @@ class JobKind(models.TextChoices):
     RETURN_PUSH_OUTBOUND = "return_push_outbound", _("创建旺店通出库单")
     RETURNS_STOP_WAITING = "returns_stop_waiting", _("停止等待采购退货")
     SETTLEMENT_SUBMIT = "settlement_submit", _("在旺店通创建结算单")
+    # A supervisor's "send again" of documents in unknown (after the confirmation page); never started otherwise.
+    RETURN_OUTBOUND_SEND_AGAIN = "return_outbound_send_again", _("主管确认后重新创建出库单")
+    RETURN_WAITING_SEND_AGAIN = "return_waiting_send_again", _("主管确认后重新停止等待")
+    SETTLEMENT_SEND_AGAIN = "settlement_send_again", _("主管确认后重新创建结算单")
     IMPORT = "import", _("导入Excel")
 
 
@@ -40,9 +44,13 @@ class Job(models.Model):
     # Work that is not a list of documents (a large import): the dotted path of the function and its arguments.
     call_path = models.CharField(max_length=200, blank=True)
     call_kwargs = models.JSONField(default=dict, blank=True)
+    # The language of the person who started the job: the worker writes its messages in it.
+    language = models.CharField(_("语言"), max_length=16, blank=True)
     # Ids of the runner tasks enqueued (to tell a runner still waiting for a worker from one that was lost).
     runner_task_ids = models.JSONField(default=list, blank=True)
     runners_enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The job's one watchdog task (tasks.job_watch): a watch whose id is not this one stops its chain.
+    watch_task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -43,10 +43,23 @@ OUTCOMES = {"done": ItemState.DONE, "failed": ItemState.FAILED, "unknown": ItemS
 
 
 def run_job(job_id: int, *, task_id: str = "") -> dict[str, Any]:
-    """Work on job `job_id` until no unclaimed document is left (or the worker is asked to stop)."""
+    """Work on job `job_id` until no unclaimed document is left (or the worker is asked to stop).
+
+    Everything the job writes (documents' messages, their history, the job's) is in the language of the person who
+    started it, not the worker's default.
+    """
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.finished_at:
         return {"job": job_id, "processed": 0}
+    with translation.override(_job_language(job)):
+        return _run_job(job, task_id)
+
+
+def _job_language(job: Job) -> str:
+    return job.language or settings.LANGUAGE_CODE
+
+
+def _run_job(job: Job, task_id: str) -> dict[str, Any]:
     job_recover_quietly(job)
     runner = JobRunner.objects.create(job=job, token=uuid.uuid4().hex, task_id=str(task_id)[:64],
                                       worker=f"{socket.gethostname()}:{os.getpid()}"[:120])
@@ -94,6 +107,8 @@ def _run_items(job: Job, runner: JobRunner, stop: threading.Event) -> int:
 
 
 def _work(job: Job, spec: KindSpec, token: str, stop: threading.Event, processed: list[int]) -> None:
+    # The active language is per thread: each of the runner's threads takes the job's.
+    translation.activate(_job_language(job))
     try:
         while not stop.is_set():
             items = _claim(job, token, spec.batch_size)

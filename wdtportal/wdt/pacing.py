@@ -144,9 +144,12 @@ class DatabasePacer:
                         logger.info("waited %.1f s for a free %s slot", waited, gateway)
                     return holder
             looks += 1
-            if looks % 100 == 0 and not candidates.exists():  # the table was emptied since this process filled it
+            # No free slot: if rows are missing (the table was emptied since this process filled it, or the
+            # concurrency was raised), make them now rather than wait for slots that do not exist.
+            if (looks == 1 or looks % 100 == 0) and candidates.count() < concurrency:
                 self._ready.discard(gateway)
                 self._ensure_rows(gateway, GatewayLimits(0, concurrency))
+                continue
             # Back off while every slot stays taken (up to 8 × the first pause), so that waiting callers do not
             # load the database; jittered so that they do not look in step.
             pause = SLOT_POLL_SECONDS * min(2 ** (looks // 4), 8) * (1 + random.random())  # noqa: S311

@@ -2,6 +2,9 @@
 
 Ctrl-C stops everything it started: the terminal's SIGINT reaches the children too; whatever is still running a
 few seconds later is asked again with SIGTERM, then killed. A job cut short goes on at the next start.
+
+The children reach the sandbox where this server really is (`--host`/`--port`, e.g. `make demo PORT=8001`), unless
+WDT_SANDBOX_URL is set (in the environment or .env).
 """
 
 import contextlib
@@ -9,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 
 from django.core.management.base import BaseCommand
 
@@ -25,13 +29,16 @@ class Command(BaseCommand):
         # SIGTERM (a process manager) stops the demo the way Ctrl-C does.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        self.stdout.write(f"门户 / portal: http://{host}:{port}/   沙箱 / sandbox: http://{host}:{port}/sandbox/")
+        environment = child_environment(host, port)
+        self.stdout.write(f"门户 / portal: http://{host}:{port}/   沙箱 / sandbox: {environment['WDT_SANDBOX_URL']}/")
         manage = [sys.executable, "manage.py"]
         commands = [[*manage, "runserver", f"{host}:{port}", "--noreload"]]
         if not no_worker:
+            # The portal's db_worker also restarts jobs whose worker died and sweeps documents stuck in sending
+            # (wdtportal/jobs/management/commands/db_worker.py): the demo needs no cron.
             self.stdout.write("后台任务工作进程 / background worker: manage.py db_worker")
             commands.append([*manage, "db_worker", "--no-reload", "--interval", "0.5", "--verbosity", "0"])
-        processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
+        processes = [subprocess.Popen(command, env=environment) for command in commands]  # noqa: S603
         try:
             while all(p.poll() is None for p in processes):
                 try:
@@ -43,6 +50,18 @@ class Command(BaseCommand):
             pass
         finally:
             _stop(processes)
+
+
+def child_environment(host: str, port: str | int, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the web server and the worker: WDT_SANDBOX_URL points at this demo's own sandbox unless
+    it was set (settings' default, port 8000, would be wrong for any other port)."""
+    env = dict(os.environ if environ is None else environ)
+    if not env.get("WDT_SANDBOX_URL"):
+        reach = "127.0.0.1" if host in ("", "0.0.0.0", "::", "[::]") else host  # noqa: S104 - listen on all
+        if ":" in reach and not reach.startswith("["):
+            reach = f"[{reach}]"
+        env["WDT_SANDBOX_URL"] = f"http://{reach}:{port}/sandbox"
+    return env
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:

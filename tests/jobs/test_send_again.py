@@ -1,0 +1,115 @@
+"""A supervisor's "send again" of documents in unknown runs in the background like the other sends.
+
+The confirmation page's button queues a job and opens its page; the request itself calls no WDT. Only this
+explicit action queues a document in unknown, and a send-again job that does not send gives the unknown back.
+"""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from returns.models import PurchaseReturn, StateChange
+from returns.states import DocumentState as S
+from settlements.models import SettlementDraft
+from tests.factories import make_return
+from tests.settlements.test_sending import known_draft, uploads
+from tests.worker import run_worker_until_idle
+from wdtportal.jobs import kinds
+from wdtportal.jobs.models import ItemState, Job, JobKind
+from wdtportal.jobs.services import job_start
+from wdtportal.wdt.models import WdtCall
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RETURNS = "admin:returns_purchasereturn_changelist"
+SETTLEMENTS = "admin:settlements_settlementdraft_changelist"
+
+
+def send_again(client, changelist: str, documents) -> list[Job]:
+    page = client.post(reverse(changelist), {"action": "resolve_unknown", "resolve_action": "send_again",
+                                             ACTION_CHECKBOX_NAME: [d.pk for d in documents]})
+    assert page.status_code == 302 and page.url.endswith("/progress/"), page.content[:300]
+    first = Job.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+    assert client.get(page.url).status_code == 200
+    return [first, *Job.objects.exclude(pk=first.pk).order_by("pk")]
+
+
+def test_sending_an_unknown_settlement_again_is_a_job_and_the_request_calls_no_wdt(client, wdt_sandbox, supervisor):
+    draft = known_draft(wdt_sandbox, state=S.UNKNOWN)
+    done = known_draft(wdt_sandbox, "CR2026119599", state=S.DONE, js_order_no="JS1")
+    client.force_login(supervisor)
+    confirm = client.post(reverse(SETTLEMENTS), {"action": "resolve_unknown", ACTION_CHECKBOX_NAME: [draft.pk]})
+    assert b'value="send_again"' in confirm.content
+
+    [job] = send_again(client, SETTLEMENTS, [draft, done])
+    assert uploads() == 0  # nothing sent in the browser's request
+    assert job.kind == JobKind.SETTLEMENT_SEND_AGAIN and job.created_by == supervisor
+    draft.refresh_from_db()
+    assert draft.state == S.QUEUED
+    change = StateChange.objects.filter(object_id=draft.pk, to_state=S.QUEUED).get()
+    assert change.from_state == S.UNKNOWN and change.user == supervisor and f"#{job.pk}" in change.reason
+
+    run_worker_until_idle()
+    job.refresh_from_db()
+    draft.refresh_from_db()
+    assert (job.total, job.done, job.skipped, job.failed, job.unknown) == (2, 1, 1, 0, 0) and job.finished_at
+    assert draft.state == S.DONE and draft.js_order_no == wdt_sandbox.settlements().get().order_no
+    assert uploads() == 1
+    assert job.items.get(object_id=done.pk).message == "状态不是“结果未知”，无需处理"
+
+
+def test_sending_returns_again_makes_one_job_per_unknown_send_and_lists_the_rest_as_skipped(
+        client, wdt_sandbox, supervisor):
+    outbound = make_return("CR2026119601", outer_no="WP601", outbound_state=S.UNKNOWN)
+    waiting = make_return("CR2026119602", outer_no="WP602", outbound_state=S.DONE, waiting_state=S.UNKNOWN)
+    nothing = make_return("CR2026119603", outer_no="WP603")
+    for no in ("CR2026119601", "CR2026119602"):
+        wdt_sandbox.seed_return(no, [{"spec_no": "SKU-A", "num": "2"}])
+    client.force_login(supervisor)
+
+    outbound_job, waiting_job = send_again(client, RETURNS, [outbound, waiting, nothing])
+    assert not WdtCall.objects.exists()
+    assert (outbound_job.kind, waiting_job.kind) == (JobKind.RETURN_OUTBOUND_SEND_AGAIN,
+                                                     JobKind.RETURN_WAITING_SEND_AGAIN)
+    run_worker_until_idle()
+
+    outbound_job.refresh_from_db()
+    waiting_job.refresh_from_db()
+    assert (outbound_job.total, outbound_job.done, outbound_job.skipped) == (2, 1, 1)
+    assert outbound_job.items.get(state=ItemState.SKIPPED).object_id == nothing.pk
+    assert (waiting_job.total, waiting_job.done) == (1, 1)
+    states = dict(PurchaseReturn.objects.values_list("return_no", "outbound_state"))
+    assert states["CR2026119601"] == S.DONE and states["CR2026119603"] == S.DRAFT
+    assert PurchaseReturn.objects.get(pk=waiting.pk).waiting_state == S.DONE
+    assert wdt_sandbox.outbounds().count() == 1
+    assert not wdt_sandbox.returns().get(return_no="CR2026119602").waiting
+
+
+def test_a_send_again_job_that_does_not_send_gives_the_document_back_to_unknown(
+        wdt_sandbox, supervisor, monkeypatch):
+    """Back to unknown, not to a state an ordinary send would pick up: never resent without the supervisor."""
+    def broken(documents, user):
+        raise RuntimeError("boom")
+
+    spec = kinds.KINDS[JobKind.SETTLEMENT_SEND_AGAIN]
+    monkeypatch.setitem(kinds.KINDS, JobKind.SETTLEMENT_SEND_AGAIN,
+                        kinds.KindSpec(spec.name, spec.model_label, spec.state_field, 1, broken, spec.queueable))
+    draft = known_draft(wdt_sandbox, state=S.UNKNOWN)
+    job = job_start(kind=JobKind.SETTLEMENT_SEND_AGAIN, documents=[draft], user=supervisor)
+    run_worker_until_idle()
+    draft.refresh_from_db()
+    job.refresh_from_db()
+    assert draft.state == S.UNKNOWN and job.failed == 1 and "boom" in job.items.get().message
+    # And an ordinary send job still refuses it.
+    again = job_start(kind=JobKind.SETTLEMENT_SUBMIT, documents=[draft], user=supervisor)
+    assert again.skipped == 1 and "不会自动重发" in again.items.get().message
+    assert uploads() == 0 and SettlementDraft.objects.get(pk=draft.pk).state == S.UNKNOWN
+
+
+def test_a_clerk_cannot_send_again(client, wdt_sandbox, clerk):
+    draft = known_draft(wdt_sandbox, state=S.UNKNOWN)
+    client.force_login(clerk)
+    page = client.post(reverse(SETTLEMENTS), {"action": "resolve_unknown", "resolve_action": "send_again",
+                                              ACTION_CHECKBOX_NAME: [draft.pk]})
+    assert page.status_code == 403 and not Job.objects.exists()
+    assert SettlementDraft.objects.get(pk=draft.pk).state == S.UNKNOWN
