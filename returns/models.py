@@ -85,8 +85,19 @@ class TrackedDocument(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     state_changes = GenericRelation(StateChange)
 
+    #: The state that decides whether the clerk may still edit the document.
+    editing_state_field = ""
+
     class Meta:
         abstract = True
+
+    @property
+    def is_editable(self) -> bool:
+        return getattr(self, self.editing_state_field) in EDITABLE
+
+    @property
+    def editing_state_label(self) -> str:
+        return str(DocumentState(getattr(self, self.editing_state_field)).label)
 
 
 def new_outer_no() -> str:
@@ -107,6 +118,8 @@ class PurchaseReturn(TrackedDocument):
                                       default=DocumentState.DRAFT, db_index=True)
     waiting_state = models.CharField(_("停止等待状态"), max_length=20, choices=DocumentState.choices,
                                      default=DocumentState.DRAFT, db_index=True)
+
+    editing_state_field = "outbound_state"
 
     class Meta:
         verbose_name = _("采购退货单")
@@ -130,11 +143,6 @@ class PurchaseReturn(TrackedDocument):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "outer_no"}
         super().save(*args, **kwargs)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.outbound_state in EDITABLE
-
 
 class OutboundLine(models.Model):
     purchase_return = models.ForeignKey(PurchaseReturn, verbose_name=_("采购退货单"), on_delete=models.CASCADE,

@@ -23,7 +23,7 @@ from wdtportal.wdt.errors import WdtApiError, WdtError, WdtProtocolError, WdtRat
 
 from . import results
 from .results import Outcome, SendResult
-from .states import SENDABLE, DocumentState, move, move_many
+from .states import SENDABLE, DocumentState, StaleState, move, move_many
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,11 @@ def claim(model: type[models.Model], pk: Any, *, field: str, user: Any, reason: 
             errors = check(document)
             if errors:
                 return results.skipped(document, _("校验未通过，未发送：") + "；".join(errors))
-        move(document, field, S.SENDING, user=user, reason=reason)
+        try:
+            move(document, field, S.SENDING, user=user, reason=reason)
+        except StaleState:  # cannot happen under the row lock; if it does, the row's own state decides
+            document.refresh_from_db(fields=[field])
+            return results.skipped(document, refusal_reason(getattr(document, field)))
         document.sent_by = user if getattr(user, "is_authenticated", False) else None
         document.sent_at = timezone.now()
         document.save(update_fields=["sent_by", "sent_at"])

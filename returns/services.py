@@ -85,38 +85,65 @@ def return_errors(purchase_return: PurchaseReturn) -> list[str]:
     return document_errors(purchase_return, lines, line_exclude=["purchase_return"])
 
 
+def _validate_locked(document: PurchaseReturn, *, user: Any) -> list[str]:
+    """Validate a return whose row the caller has locked (read fresh), moving it as `return_validate` says."""
+    errors = return_errors(document)
+    state = document.outbound_state
+    if not errors and state in (S.DRAFT, S.FAILED):
+        move(document, "outbound_state", S.READY, user=user, reason=_("校验通过"))
+    elif errors and state == S.READY:
+        move(document, "outbound_state", S.DRAFT, user=user, reason=_("校验未通过"))
+    return errors
+
+
+def _locked(purchase_return: PurchaseReturn) -> PurchaseReturn | None:
+    """The return as it is now in the database, its row locked until the end of the transaction."""
+    return PurchaseReturn.objects.select_for_update().filter(pk=purchase_return.pk).first()
+
+
 @transaction.atomic
 def return_validate(*, purchase_return: PurchaseReturn, user: Any) -> list[str]:
     """Check a return against WDT's rules. Valid drafts (and failed ones) become ready; an invalid ready one
-    goes back to draft. Documents that are sending, done or unknown are checked but never moved."""
-    errors = return_errors(purchase_return)
-    state = purchase_return.outbound_state
-    if not errors and state in (S.DRAFT, S.FAILED):
-        move(purchase_return, "outbound_state", S.READY, user=user, reason=_("校验通过"))
-    elif errors and state == S.READY:
-        move(purchase_return, "outbound_state", S.DRAFT, user=user, reason=_("校验未通过"))
+    goes back to draft. Documents that are queued, sending, done or unknown are checked but never moved.
+
+    The row is re-read under lock: the copy passed in may be older than a job that queued or sent it meanwhile.
+    """
+    document = _locked(purchase_return)
+    if document is None:
+        return [_("单据已被删除")]
+    errors = _validate_locked(document, user=user)
+    purchase_return.outbound_state = document.outbound_state
     return errors
 
 
 def returns_validate(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
-    """`return_validate` for a selection, one result each (for the admin's per-document report)."""
+    """`return_validate` for a selection, one result each (for the admin's per-document report).
+    Each return's state is read again under lock, so one that a job queued meanwhile is skipped, not moved."""
     require_perm(user, PERM_CHANGE)
     answers = []
     for purchase_return in purchase_returns:
-        if purchase_return.outbound_state not in EDITABLE:
-            answers.append(results.skipped(purchase_return, _("状态为“%(s)s”，无需校验") % {
-                "s": purchase_return.get_outbound_state_display()}))
-            continue
-        errors = return_validate(purchase_return=purchase_return, user=user)
-        answers.append(results.failed(purchase_return, "；".join(errors)) if errors
-                       else results.done(purchase_return, _("校验通过")))
+        with transaction.atomic():
+            document = _locked(purchase_return)
+            if document is None:
+                answers.append(results.skipped(purchase_return, _("单据已被删除")))
+            elif document.outbound_state not in EDITABLE:
+                answers.append(results.skipped(document, _("状态为“%(s)s”，无需校验") % {
+                    "s": document.get_outbound_state_display()}))
+            else:
+                errors = _validate_locked(document, user=user)
+                answers.append(results.failed(document, "；".join(errors)) if errors
+                               else results.done(document, _("校验通过")))
     return answers
 
 
+@transaction.atomic
 def return_edited(*, purchase_return: PurchaseReturn, user: Any) -> None:
-    """After a clerk's edit a validated return must be validated again."""
-    if purchase_return.outbound_state == S.READY:
-        move(purchase_return, "outbound_state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    """After a clerk's edit a validated return must be validated again (its state read fresh, under lock)."""
+    document = _locked(purchase_return)
+    if document is not None and document.outbound_state == S.READY:
+        move(document, "outbound_state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    if document is not None:
+        purchase_return.outbound_state = document.outbound_state
 
 
 # --- outbound order (enterprise gateway) -----------------------------------------------------------

@@ -81,11 +81,6 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
                  services.build_settlement_args(obj))]
 
     # --- saving ------------------------------------------------------------------------------------
-    def save_model(self, request: HttpRequest, obj: SettlementDraft, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from returns.models import PurchaseReturn, TrackedDocument
-from returns.states import EDITABLE, DocumentState
+from returns.states import DocumentState
 from returns.validators import DECIMAL_19_4, at_most_one, non_negative, positive
 
 
@@ -38,6 +38,8 @@ class SettlementDraft(TrackedDocument):
                              db_index=True)
     js_order_no = models.CharField(_("结算单号"), max_length=40, unique=True, null=True, blank=True)
 
+    editing_state_field = "state"
+
     class Meta:
         verbose_name = _("结算单草稿")
         verbose_name_plural = _("结算单草稿")
@@ -67,10 +69,6 @@ class SettlementDraft(TrackedDocument):
             if self.purchase_return is not None and kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "purchase_return"}
         super().save(*args, **kwargs)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.state in EDITABLE
 
 
 class SettlementLine(models.Model):
