@@ -63,11 +63,17 @@ class SettlementDraft(TrackedDocument):
     def save(self, *args, **kwargs) -> None:
         if not self.js_order_no:
             self.js_order_no = None  # unique once set: empty is NULL, never ""
-        if self.purchase_return_id is None and self.return_no:
-            # Linked to the portal's return when it has one (drafts also come from Excel or by hand).
-            self.purchase_return = PurchaseReturn.objects.filter(return_no=self.return_no).first()
-            if self.purchase_return is not None and kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "purchase_return"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "return_no" in update_fields:
+            # The link follows the number: linked to the portal's return of this return_no, or to none. Drafts
+            # also come from Excel or by hand, and a return may arrive after its draft: see
+            # settlements.services.settlement_drafts_link for links made from the returns' side.
+            linked = (PurchaseReturn.objects.filter(return_no=self.return_no).values_list("pk", flat=True).first()
+                      if self.return_no else None)
+            if linked != self.purchase_return_id:
+                self.purchase_return_id = linked
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "purchase_return"}
         super().save(*args, **kwargs)
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from returns import results, sending
+from returns.models import PurchaseReturn
 from returns.results import Outcome, SendResult
 from returns.services import decimal_text, document_errors, require_perm
 from returns.states import EDITABLE, SENDABLE, DocumentState, move
@@ -27,6 +29,7 @@ from .models import SettlementDraft, SettlementLine
 S = DocumentState
 
 UPLOAD_METHOD = "finance.settle.PurchaseReturn.upload"
+LINK_CHUNK = 500
 PERM_SEND = "settlements.send_settlementdraft"
 PERM_RESOLVE = "settlements.resolve_settlementdraft"
 PERM_CHANGE = "settlements.change_settlementdraft"
@@ -96,6 +99,29 @@ def settlement_edited(*, draft: SettlementDraft, user: Any) -> None:
         move(document, "state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
     if document is not None:
         draft.state = document.state
+
+
+# --- the link to the portal's purchase return ----------------------------------------------------------
+
+def settlement_drafts_link(*, return_nos: Iterable[str]) -> int:
+    """Link each settlement draft of these return numbers to the portal's purchase return of its `return_no`
+    (or to none), after returns were created, imported or renumbered. Drafts still linked to a return that now
+    carries one of these numbers are re-linked too (a renumbered return leaves its old draft). Returns how many
+    drafts' links changed. Only the link is written, whatever the drafts' states: it is not sent to WDT."""
+    numbers = list(dict.fromkeys(n for n in return_nos if n))
+    changed = 0
+    for start in range(0, len(numbers), LINK_CHUNK):
+        chunk = numbers[start:start + LINK_CHUNK]
+        drafts = list(SettlementDraft.objects.filter(Q(return_no__in=chunk) | Q(purchase_return__return_no__in=chunk))
+                      .only("pk", "return_no", "purchase_return_id"))
+        wanted = dict(PurchaseReturn.objects.filter(return_no__in={d.return_no for d in drafts})
+                      .values_list("return_no", "pk"))
+        stale = [d for d in drafts if d.purchase_return_id != wanted.get(d.return_no)]
+        for draft in stale:
+            draft.purchase_return_id = wanted.get(draft.return_no)
+        SettlementDraft.objects.bulk_update(stale, ["purchase_return"], batch_size=LINK_CHUNK)
+        changed += len(stale)
+    return changed
 
 
 # --- payload ---------------------------------------------------------------------------------------
