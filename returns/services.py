@@ -3,6 +3,7 @@ unknown outcomes and create settlement drafts. The admin, commands and backgroun
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from .results import Outcome, SendResult
 from .states import EDITABLE, SENDABLE, DocumentState, move
 
 S = DocumentState
+logger = logging.getLogger(__name__)
 
 OUTBOUND_ENDPOINT = "purchase_return_order_push.php"
 STOP_WAITING_METHOD = "purchase.PurchaseReturn.pending"
@@ -246,12 +248,39 @@ def _stop_waiting_chunk(pks: list[int], *, user: Any, client: Any, reason: str,
         outcome, message = sending.outcome_of_error(exc)
         outcomes = {r.pk: (outcome, message) for r in claimed}
     else:
-        refused = {}
-        for entry in (data or {}).get("error_info") or []:
-            refused[str(entry.get("order_no", ""))] = str(entry.get("message") or _("旺店通未说明原因"))
-        outcomes = {r.pk: (Outcome.FAILED, refused[r.return_no]) if r.return_no in refused
-                    else (Outcome.DONE, _("已停止等待")) for r in claimed}
+        outcomes = _stop_waiting_outcomes(claimed, data)
     return answers + sending.finish_many(PurchaseReturn, outcomes, field="waiting_state", user=user)
+
+
+def _stop_waiting_outcomes(claimed: list[PurchaseReturn], data: Any) -> dict[int, tuple[str, str]]:
+    """What a status-0 answer means for each return of the chunk: refused if an `error_info` entry names it,
+    else done. An answer without a readable `data` object leaves the whole chunk unknown (WDT may or may not have
+    done it); an entry naming no return of the chunk is logged and shown on the chunk's done returns."""
+    entries = (data.get("error_info") or []) if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        message = _("旺店通表示成功，但回答中的单据数据（data / error_info）缺失或无法识别，"
+                    "不知道哪些退货单已停止等待。请在旺店通核对后由主管处理")
+        return {r.pk: (Outcome.UNKNOWN, message) for r in claimed}
+    numbers = {r.return_no for r in claimed}
+    refused: dict[str, str] = {}
+    unmatched: list[str] = []
+    no_number = _("（无单号）")
+    for entry in entries:
+        order_no = str(entry.get("order_no") or "").strip()
+        message = str(entry.get("message") or _("旺店通未说明原因"))
+        if order_no in numbers:
+            refused[order_no] = message
+        else:
+            unmatched.append(f"{order_no or no_number}：{message}")
+    done = _("已停止等待")
+    if unmatched:
+        logger.warning("stop waiting: %d error_info entries name no return of the chunk of %d: %s",
+                       len(unmatched), len(claimed), "; ".join(unmatched[:20]))
+        shown = "；".join(unmatched[:5]) + (_("等%(n)s条") % {"n": len(unmatched)} if len(unmatched) > 5 else "")
+        done += _("（注意：旺店通还返回了对应不到本批退货单的错误：%(e)s。"
+                  "请在接口调用记录中核对本批是否都已停止等待）") % {"e": shown}
+    return {r.pk: (Outcome.FAILED, refused[r.return_no]) if r.return_no in refused else (Outcome.DONE, done)
+            for r in claimed}
 
 
 def returns_stop_waiting(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
