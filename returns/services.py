@@ -74,7 +74,9 @@ def document_errors(document: Any, lines: list[Any], *, line_exclude: list[str])
         try:
             line.full_clean(exclude=line_exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
-            errors.extend(_messages(exc, line, prefix=_("第%(n)s行 %(spec)s ") % {"n": index, "spec": line.spec_no}))
+            prefix = (_("第%(n)s行 %(spec)s ") % {"n": index, "spec": line.spec_no} if line.spec_no
+                      else _("第%(n)s行 ") % {"n": index})
+            errors.extend(_messages(exc, line, prefix=prefix))
     try:
         validate_lines_unique(lines)
     except ValidationError as exc:

@@ -47,7 +47,11 @@ def test_line_text_longer_than_the_vendor_allows_is_refused(field, limit):
 
 
 def test_a_line_without_spec_no_is_refused():
-    assert any("商家编码" in e for e in errors_of(lines=[{"spec_no": "", "num": Decimal("1")}]))
+    assert errors_of(lines=[{"spec_no": "", "num": Decimal("1")}]) == ["第1行 商家编码：此字段不能为空。"]
+
+
+def test_a_return_without_return_no_is_refused():
+    assert errors_of({"return_no": ""}) == ["退货单号：此字段不能为空。"]
 
 
 @pytest.mark.parametrize("num", [Decimal("0"), Decimal("-1")])
@@ -76,17 +80,32 @@ def test_the_same_spec_and_batch_twice_is_refused_and_names_both_lines():
 
 def test_a_return_number_already_in_the_portal_is_refused():
     make_return("CR2026119999")
-    assert any("退货单号" in e for e in errors_of())
+    assert errors_of() == ["退货单号：具有 退货单号 的 采购退货单 已存在。"]
 
 
-def test_the_database_refuses_what_validation_refuses():
+@pytest.mark.parametrize("line", [
+    {"spec_no": "Z", "num": Decimal("0")},
+    {"spec_no": "Z", "num": Decimal("-1")},
+    {"spec_no": "Z", "num": Decimal("1"), "price": Decimal("-0.0001")},
+    {"spec_no": "SKU-A", "num": Decimal("1")},  # the same spec_no and (empty) batch_no as the existing line
+], ids=["num-zero", "num-negative", "price-negative", "spec-batch-twice"])
+def test_the_database_refuses_a_line_validation_refuses(line):
     purchase_return = make_return("CR2026119002")
     with pytest.raises(IntegrityError), transaction.atomic():
-        OutboundLine.objects.create(purchase_return=purchase_return, spec_no="Z", num=Decimal("0"))
+        OutboundLine.objects.create(purchase_return=purchase_return, **line)
+    assert purchase_return.lines.count() == 1
+
+
+@pytest.mark.parametrize("header", [
+    {"return_no": "CR2026119002"},
+    {"return_no": "CR2026119003", "outer_no": "OUT-TAKEN"},
+    {"return_no": "CR2026119003", "post_cost": Decimal("-0.01")},
+], ids=["return-no-twice", "outer-no-twice", "post-cost-negative"])
+def test_the_database_refuses_a_return_validation_refuses(header):
+    make_return("CR2026119002", outer_no="OUT-TAKEN")
     with pytest.raises(IntegrityError), transaction.atomic():
-        OutboundLine.objects.create(purchase_return=purchase_return, spec_no="SKU-A", num=Decimal("1"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        PurchaseReturn.objects.create(return_no="CR2026119002")
+        PurchaseReturn.objects.create(**header)
+    assert PurchaseReturn.objects.count() == 1
 
 
 def test_validating_a_valid_draft_makes_it_ready_and_records_who(clerk):
