@@ -139,7 +139,11 @@ class PurchaseReturn(TrackedDocument):
 
     def save(self, *args, **kwargs) -> None:
         if not self.outer_no:
-            self.outer_no = new_outer_no()
+            # Generated once and kept: a number cleared on an existing return comes back as it was stored, so
+            # every retry carries the outer_no WDT deduplicates by.
+            stored = (PurchaseReturn.objects.filter(pk=self.pk).values_list("outer_no", flat=True).first()
+                      if self.pk is not None else None)
+            self.outer_no = stored or new_outer_no()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "outer_no"}
         super().save(*args, **kwargs)

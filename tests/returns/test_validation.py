@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from returns.models import OutboundLine, PurchaseReturn
 from returns.services import document_errors, return_validate
@@ -143,3 +144,34 @@ def test_outer_no_is_generated_once_and_kept():
     purchase_return.save()
     purchase_return.refresh_from_db()
     assert purchase_return.outer_no == first
+
+
+def test_an_outer_no_cleared_on_an_existing_return_comes_back_unchanged(client, clerk):
+    purchase_return = make_return(outer_no="OUT-KEPT")
+    purchase_return.outer_no = ""
+    purchase_return.save()
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no == "OUT-KEPT"
+    purchase_return.outer_no = ""
+    purchase_return.save(update_fields=["outer_no"])
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no == "OUT-KEPT"
+
+    # The clerk empties the field in the admin: the stored number stays.
+    line = purchase_return.lines.get()
+    client.force_login(clerk)
+    response = client.post(reverse("admin:returns_purchasereturn_change", args=[purchase_return.pk]), {
+        "return_no": purchase_return.return_no, "outer_no": "", "remark": "清空外部单号", "is_check": "on",
+        "lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 1, "lines-MIN_NUM_FORMS": 0, "lines-MAX_NUM_FORMS": 1000,
+        "lines-0-id": line.pk, "lines-0-purchase_return": purchase_return.pk, "lines-0-line_no": 1,
+        "lines-0-spec_no": "SKU-A", "lines-0-num": "2",
+        "returns-statechange-content_type-object_id-TOTAL_FORMS": 0,
+        "returns-statechange-content_type-object_id-INITIAL_FORMS": 0})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    purchase_return.refresh_from_db()
+    assert (purchase_return.outer_no, purchase_return.remark) == ("OUT-KEPT", "清空外部单号")
+
+
+def test_a_new_return_without_outer_no_gets_one_generated():
+    first, second = make_return("CR2026119011"), make_return("CR2026119012")
+    assert first.outer_no.startswith("WP") and second.outer_no.startswith("WP") and first.outer_no != second.outer_no
