@@ -163,9 +163,8 @@ def _line_payload(line: OutboundLine) -> dict[str, Any]:
 
 
 def build_outbound_payload(purchase_return: PurchaseReturn) -> dict[str, Any]:
-    """The exact `purchase_return_info` object the push sends (decimals as strings, the stable outer_no)."""
-    if not purchase_return.outer_no:
-        purchase_return.save(update_fields=["outer_no"])  # generated once, then kept for every retry
+    """The exact `purchase_return_info` object the push sends (decimals as strings, the stable outer_no).
+    Read-only: the "what will be sent" page shows it (outer_no is generated when the return is created)."""
     info: dict[str, Any] = {"return_no": purchase_return.return_no, "outer_no": purchase_return.outer_no}
     for name in ("logistics_code", "logistics_no"):
         if getattr(purchase_return, name):
@@ -192,6 +191,8 @@ def _push(purchase_return: PurchaseReturn, *, user: Any, allowed_from: set[str],
                                 allowed_from=allowed_from, check=return_errors)
         if isinstance(claimed, SendResult):
             return claimed
+        if not claimed.outer_no:  # a row inserted without save(): give it its number before WDT sees it
+            claimed.save(update_fields=["outer_no"])
         payload = build_outbound_payload(claimed)
         try:
             with call_context(user=user, document=claimed):

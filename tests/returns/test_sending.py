@@ -173,6 +173,15 @@ def test_two_concurrent_sends_of_one_return_reach_wdt_once(wdt_sandbox, supervis
     assert pushes() == 1 and wdt_sandbox.outbounds().count() == 1
 
 
+def test_a_return_stored_without_outer_no_gets_one_when_sent_and_keeps_it(wdt_sandbox, supervisor):
+    purchase_return = known_return(wdt_sandbox)
+    PurchaseReturn.objects.filter(pk=purchase_return.pk).update(outer_no="")  # inserted without save()
+    assert return_push_outbound(purchase_return=purchase_return, user=supervisor).outcome == Outcome.DONE
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no.startswith("WP")
+    assert wdt_sandbox.outbounds().get().outer_no == purchase_return.outer_no
+
+
 def test_an_invalid_return_is_not_sent(wdt_sandbox, supervisor):
     purchase_return = make_return("CR2026119403", lines=[])
     answer = return_push_outbound(purchase_return=purchase_return, user=supervisor)
