@@ -25,9 +25,10 @@ class DocumentState(models.TextChoices):
 S = DocumentState
 
 # Which moves are allowed; anything else is a programming error, not a user error.
+# A document never moves to the state it is in: that would record a change that changed nothing.
 ALLOWED: dict[str, set[str]] = {
-    S.DRAFT: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
-    S.READY: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
+    S.DRAFT: {S.READY, S.QUEUED, S.SENDING},
+    S.READY: {S.DRAFT, S.QUEUED, S.SENDING},
     S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED},
     S.SENDING: {S.DONE, S.FAILED, S.UNKNOWN},
     S.FAILED: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
