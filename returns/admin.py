@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from settlements.services import settlement_drafts_link
 from wdtportal.jobs.models import JobKind
 
 from . import services
@@ -100,9 +101,10 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
 
     # --- saving ------------------------------------------------------------------------------------
     def save_model(self, request: HttpRequest, obj: PurchaseReturn, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if not change or "return_no" in form.changed_data:
+            # Drafts entered before this return (or under its new number) now link to it.
+            settlement_drafts_link(return_nos=[obj.return_no])
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -1,6 +1,6 @@
 """What the returns and settlements admins share: state badges, the state-history inline, the per-document
-action report, the "what will be sent" page, read-only documents once WDT has them, and the 403 for a person
-who posts an action they may not run."""
+action report, the "what will be sent" page, read-only documents once WDT has them (also against a forged or
+late POST), and the 403 for a person who posts an action they may not run."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.admin import GenericTabularInline
@@ -93,6 +94,25 @@ class DocumentLineInline(admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
+class DocumentForm(forms.ModelForm):
+    """The change form of a document. Saving is refused, with the reason on the page, when the document is no
+    longer editable as it is now in the database: a job may have queued or sent it after the page was opened,
+    and a forged POST must not change what WDT has. The row stays locked (the admin's change view is one
+    transaction) until the edit is saved, so the state cannot change between this check and the save."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            fresh = type(self.instance)._default_manager.select_for_update().filter(pk=self.instance.pk).first()
+            if fresh is None:
+                raise forms.ValidationError(_("此单据已被删除，修改没有保存。"))
+            if not fresh.is_editable:
+                raise forms.ValidationError(
+                    _("此单据的状态已是“%(state)s”，旺店通已有或可能已有它，不能再修改。本次修改没有保存。")
+                    % {"state": fresh.editing_state_label})
+        return cleaned
+
+
 class DocumentAdmin(admin.ModelAdmin):
     """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`."""
 
@@ -101,6 +121,7 @@ class DocumentAdmin(admin.ModelAdmin):
     send_perm = ""
     resolve_perm = ""
     list_per_page = 50
+    form = DocumentForm
 
     # --- permissions -------------------------------------------------------------------------------
     def has_send_permission(self, request: HttpRequest) -> bool:
@@ -134,6 +155,18 @@ class DocumentAdmin(admin.ModelAdmin):
             # WDT has (or may have) it: what is in the portal must stay what was sent.
             fields += [f.name for f in self.model._meta.fields if f.editable and f.name not in fields]
         return fields
+
+    # --- saving --------------------------------------------------------------------------------------
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """A new document is saved whole; an edit writes only the fields of the form. The states, WDT's
+        messages and numbers, who sent it and when belong to the services: the copy loaded with the page may be
+        older than them and must never overwrite them."""
+        if not change:
+            obj.created_by = request.user
+            obj.save()
+            return
+        columns = {f.name for f in obj._meta.concrete_fields if not f.primary_key}
+        obj.save(update_fields=[*(name for name in form.fields if name in columns), "updated_at"])
 
     # --- the per-document report of an action ------------------------------------------------------
     def start_job(self, request: HttpRequest, kind: str, queryset: Any, label: str) -> HttpResponseRedirect:

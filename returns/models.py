@@ -85,8 +85,19 @@ class TrackedDocument(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     state_changes = GenericRelation(StateChange)
 
+    #: The state that decides whether the clerk may still edit the document.
+    editing_state_field = ""
+
     class Meta:
         abstract = True
+
+    @property
+    def is_editable(self) -> bool:
+        return getattr(self, self.editing_state_field) in EDITABLE
+
+    @property
+    def editing_state_label(self) -> str:
+        return str(DocumentState(getattr(self, self.editing_state_field)).label)
 
 
 def new_outer_no() -> str:
@@ -108,6 +119,8 @@ class PurchaseReturn(TrackedDocument):
     waiting_state = models.CharField(_("停止等待状态"), max_length=20, choices=DocumentState.choices,
                                      default=DocumentState.DRAFT, db_index=True)
 
+    editing_state_field = "outbound_state"
+
     class Meta:
         verbose_name = _("采购退货单")
         verbose_name_plural = _("采购退货单")
@@ -126,15 +139,14 @@ class PurchaseReturn(TrackedDocument):
 
     def save(self, *args, **kwargs) -> None:
         if not self.outer_no:
-            self.outer_no = new_outer_no()
+            # Generated once and kept: a number cleared on an existing return comes back as it was stored, so
+            # every retry carries the outer_no WDT deduplicates by.
+            stored = (PurchaseReturn.objects.filter(pk=self.pk).values_list("outer_no", flat=True).first()
+                      if self.pk is not None else None)
+            self.outer_no = stored or new_outer_no()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "outer_no"}
         super().save(*args, **kwargs)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.outbound_state in EDITABLE
-
 
 class OutboundLine(models.Model):
     purchase_return = models.ForeignKey(PurchaseReturn, verbose_name=_("采购退货单"), on_delete=models.CASCADE,

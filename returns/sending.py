@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from wdtportal.wdt.errors import WdtApiError, WdtError, WdtProtocolError, WdtRat
 
 from . import results
 from .results import Outcome, SendResult
-from .states import SENDABLE, DocumentState, move, move_many
+from .states import SENDABLE, DocumentState, StaleState, move, move_many
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,20 @@ def refusal_reason(state: str) -> str:
     return str(reasons.get(state, _("当前状态（%(state)s）不能发送") % {"state": S(state).label}))
 
 
+def require_no_outer_transaction() -> None:
+    """A send is two transactions that must each commit on their own. Inside an outer `atomic` block they would
+    silently become one: the move to sending would not be visible to other clerks before WDT is called, and a
+    crash would roll it back, losing the record that the request may have reached WDT."""
+    if transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError("a send to WDT must not run inside transaction.atomic(): "
+                                         "claim() and finish() commit on their own")
+
+
 def claim(model: type[models.Model], pk: Any, *, field: str, user: Any, reason: str,
           allowed_from: Iterable[str] = SENDABLE,
           check: Callable[[Any], list[str]] | None = None) -> Any | SendResult:
     """Lock, check, move to sending, commit. Returns the claimed document, or a skipped result."""
+    require_no_outer_transaction()
     allowed_from = set(allowed_from)
     with transaction.atomic():
         document = model.objects.select_for_update().get(pk=pk)
@@ -54,7 +65,11 @@ def claim(model: type[models.Model], pk: Any, *, field: str, user: Any, reason: 
             errors = check(document)
             if errors:
                 return results.skipped(document, _("校验未通过，未发送：") + "；".join(errors))
-        move(document, field, S.SENDING, user=user, reason=reason)
+        try:
+            move(document, field, S.SENDING, user=user, reason=reason)
+        except StaleState:  # cannot happen under the row lock; if it does, the row's own state decides
+            document.refresh_from_db(fields=[field])
+            return results.skipped(document, refusal_reason(getattr(document, field)))
         document.sent_by = user if getattr(user, "is_authenticated", False) else None
         document.sent_at = timezone.now()
         document.save(update_fields=["sent_by", "sent_at"])
@@ -64,6 +79,7 @@ def claim(model: type[models.Model], pk: Any, *, field: str, user: Any, reason: 
 def claim_many(model: type[models.Model], pks: list[Any], *, field: str, user: Any,
                reason: str) -> tuple[list[Any], list[SendResult]]:
     """`claim` for many documents in one transaction: (claimed documents, skipped results)."""
+    require_no_outer_transaction()
     with transaction.atomic():
         documents = list(model.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
         claimable = [d for d in documents if getattr(d, field) in SENDABLE]

@@ -3,6 +3,7 @@ unknown outcomes and create settlement drafts. The admin, commands and backgroun
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from .results import Outcome, SendResult
 from .states import EDITABLE, SENDABLE, DocumentState, move
 
 S = DocumentState
+logger = logging.getLogger(__name__)
 
 OUTBOUND_ENDPOINT = "purchase_return_order_push.php"
 STOP_WAITING_METHOD = "purchase.PurchaseReturn.pending"
@@ -72,7 +74,9 @@ def document_errors(document: Any, lines: list[Any], *, line_exclude: list[str])
         try:
             line.full_clean(exclude=line_exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
-            errors.extend(_messages(exc, line, prefix=_("第%(n)s行 %(spec)s ") % {"n": index, "spec": line.spec_no}))
+            prefix = (_("第%(n)s行 %(spec)s ") % {"n": index, "spec": line.spec_no} if line.spec_no
+                      else _("第%(n)s行 ") % {"n": index})
+            errors.extend(_messages(exc, line, prefix=prefix))
     try:
         validate_lines_unique(lines)
     except ValidationError as exc:
@@ -85,38 +89,65 @@ def return_errors(purchase_return: PurchaseReturn) -> list[str]:
     return document_errors(purchase_return, lines, line_exclude=["purchase_return"])
 
 
+def _validate_locked(document: PurchaseReturn, *, user: Any) -> list[str]:
+    """Validate a return whose row the caller has locked (read fresh), moving it as `return_validate` says."""
+    errors = return_errors(document)
+    state = document.outbound_state
+    if not errors and state in (S.DRAFT, S.FAILED):
+        move(document, "outbound_state", S.READY, user=user, reason=_("校验通过"))
+    elif errors and state == S.READY:
+        move(document, "outbound_state", S.DRAFT, user=user, reason=_("校验未通过"))
+    return errors
+
+
+def _locked(purchase_return: PurchaseReturn) -> PurchaseReturn | None:
+    """The return as it is now in the database, its row locked until the end of the transaction."""
+    return PurchaseReturn.objects.select_for_update().filter(pk=purchase_return.pk).first()
+
+
 @transaction.atomic
 def return_validate(*, purchase_return: PurchaseReturn, user: Any) -> list[str]:
     """Check a return against WDT's rules. Valid drafts (and failed ones) become ready; an invalid ready one
-    goes back to draft. Documents that are sending, done or unknown are checked but never moved."""
-    errors = return_errors(purchase_return)
-    state = purchase_return.outbound_state
-    if not errors and state in (S.DRAFT, S.FAILED):
-        move(purchase_return, "outbound_state", S.READY, user=user, reason=_("校验通过"))
-    elif errors and state == S.READY:
-        move(purchase_return, "outbound_state", S.DRAFT, user=user, reason=_("校验未通过"))
+    goes back to draft. Documents that are queued, sending, done or unknown are checked but never moved.
+
+    The row is re-read under lock: the copy passed in may be older than a job that queued or sent it meanwhile.
+    """
+    document = _locked(purchase_return)
+    if document is None:
+        return [_("单据已被删除")]
+    errors = _validate_locked(document, user=user)
+    purchase_return.outbound_state = document.outbound_state
     return errors
 
 
 def returns_validate(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
-    """`return_validate` for a selection, one result each (for the admin's per-document report)."""
+    """`return_validate` for a selection, one result each (for the admin's per-document report).
+    Each return's state is read again under lock, so one that a job queued meanwhile is skipped, not moved."""
     require_perm(user, PERM_CHANGE)
     answers = []
     for purchase_return in purchase_returns:
-        if purchase_return.outbound_state not in EDITABLE:
-            answers.append(results.skipped(purchase_return, _("状态为“%(s)s”，无需校验") % {
-                "s": purchase_return.get_outbound_state_display()}))
-            continue
-        errors = return_validate(purchase_return=purchase_return, user=user)
-        answers.append(results.failed(purchase_return, "；".join(errors)) if errors
-                       else results.done(purchase_return, _("校验通过")))
+        with transaction.atomic():
+            document = _locked(purchase_return)
+            if document is None:
+                answers.append(results.skipped(purchase_return, _("单据已被删除")))
+            elif document.outbound_state not in EDITABLE:
+                answers.append(results.skipped(document, _("状态为“%(s)s”，无需校验") % {
+                    "s": document.get_outbound_state_display()}))
+            else:
+                errors = _validate_locked(document, user=user)
+                answers.append(results.failed(document, "；".join(errors)) if errors
+                               else results.done(document, _("校验通过")))
     return answers
 
 
+@transaction.atomic
 def return_edited(*, purchase_return: PurchaseReturn, user: Any) -> None:
-    """After a clerk's edit a validated return must be validated again."""
-    if purchase_return.outbound_state == S.READY:
-        move(purchase_return, "outbound_state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    """After a clerk's edit a validated return must be validated again (its state read fresh, under lock)."""
+    document = _locked(purchase_return)
+    if document is not None and document.outbound_state == S.READY:
+        move(document, "outbound_state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    if document is not None:
+        purchase_return.outbound_state = document.outbound_state
 
 
 # --- outbound order (enterprise gateway) -----------------------------------------------------------
@@ -132,9 +163,8 @@ def _line_payload(line: OutboundLine) -> dict[str, Any]:
 
 
 def build_outbound_payload(purchase_return: PurchaseReturn) -> dict[str, Any]:
-    """The exact `purchase_return_info` object the push sends (decimals as strings, the stable outer_no)."""
-    if not purchase_return.outer_no:
-        purchase_return.save(update_fields=["outer_no"])  # generated once, then kept for every retry
+    """The exact `purchase_return_info` object the push sends (decimals as strings, the stable outer_no).
+    Read-only: the "what will be sent" page shows it (outer_no is generated when the return is created)."""
     info: dict[str, Any] = {"return_no": purchase_return.return_no, "outer_no": purchase_return.outer_no}
     for name in ("logistics_code", "logistics_no"):
         if getattr(purchase_return, name):
@@ -161,6 +191,8 @@ def _push(purchase_return: PurchaseReturn, *, user: Any, allowed_from: set[str],
                                 allowed_from=allowed_from, check=return_errors)
         if isinstance(claimed, SendResult):
             return claimed
+        if not claimed.outer_no:  # a row inserted without save(): give it its number before WDT sees it
+            claimed.save(update_fields=["outer_no"])
         payload = build_outbound_payload(claimed)
         try:
             with call_context(user=user, document=claimed):
@@ -219,12 +251,39 @@ def _stop_waiting_chunk(pks: list[int], *, user: Any, client: Any, reason: str,
         outcome, message = sending.outcome_of_error(exc)
         outcomes = {r.pk: (outcome, message) for r in claimed}
     else:
-        refused = {}
-        for entry in (data or {}).get("error_info") or []:
-            refused[str(entry.get("order_no", ""))] = str(entry.get("message") or _("旺店通未说明原因"))
-        outcomes = {r.pk: (Outcome.FAILED, refused[r.return_no]) if r.return_no in refused
-                    else (Outcome.DONE, _("已停止等待")) for r in claimed}
+        outcomes = _stop_waiting_outcomes(claimed, data)
     return answers + sending.finish_many(PurchaseReturn, outcomes, field="waiting_state", user=user)
+
+
+def _stop_waiting_outcomes(claimed: list[PurchaseReturn], data: Any) -> dict[int, tuple[str, str]]:
+    """What a status-0 answer means for each return of the chunk: refused if an `error_info` entry names it,
+    else done. An answer without a readable `data` object leaves the whole chunk unknown (WDT may or may not have
+    done it); an entry naming no return of the chunk is logged and shown on the chunk's done returns."""
+    entries = (data.get("error_info") or []) if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        message = _("旺店通表示成功，但回答中的单据数据（data / error_info）缺失或无法识别，"
+                    "不知道哪些退货单已停止等待。请在旺店通核对后由主管处理")
+        return {r.pk: (Outcome.UNKNOWN, message) for r in claimed}
+    numbers = {r.return_no for r in claimed}
+    refused: dict[str, str] = {}
+    unmatched: list[str] = []
+    no_number = _("（无单号）")
+    for entry in entries:
+        order_no = str(entry.get("order_no") or "").strip()
+        message = str(entry.get("message") or _("旺店通未说明原因"))
+        if order_no in numbers:
+            refused[order_no] = message
+        else:
+            unmatched.append(f"{order_no or no_number}：{message}")
+    done = _("已停止等待")
+    if unmatched:
+        logger.warning("stop waiting: %d error_info entries name no return of the chunk of %d: %s",
+                       len(unmatched), len(claimed), "; ".join(unmatched[:20]))
+        shown = "；".join(unmatched[:5]) + (_("等%(n)s条") % {"n": len(unmatched)} if len(unmatched) > 5 else "")
+        done += _("（注意：旺店通还返回了对应不到本批退货单的错误：%(e)s。"
+                  "请在接口调用记录中核对本批是否都已停止等待）") % {"e": shown}
+    return {r.pk: (Outcome.FAILED, refused[r.return_no]) if r.return_no in refused else (Outcome.DONE, done)
+            for r in claimed}
 
 
 def returns_stop_waiting(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:

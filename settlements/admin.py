@@ -40,11 +40,10 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
     inlines = [SettlementLineInline, StateHistoryInline]
     readonly_fields = ("state_badge", "js_order_no", "return_link", "wdt_links", "last_message", "created_by",
                        "created_at", "sent_by", "sent_at", "import_batch")
-    raw_id_fields = ("purchase_return",)
     fieldsets = (
-        (None, {"fields": ("return_no", "purchase_return", "logistics_company_no", "logistics_no", "invoice_type",
+        (None, {"fields": ("return_no", "return_link", "logistics_company_no", "logistics_no", "invoice_type",
                            "invoice_no", "post_fee", "other_fee", "remark", "is_check", "fuzzy_query")}),
-        (_("状态"), {"fields": ("state_badge", "js_order_no", "last_message", "wdt_links", "return_link")}),
+        (_("状态"), {"fields": ("state_badge", "js_order_no", "last_message", "wdt_links")}),
         (_("记录"), {"fields": ("created_by", "created_at", "sent_by", "sent_at", "import_batch")}),
     )
     actions = ["validate", "submit", "resolve_unknown"]
@@ -81,11 +80,6 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
                  services.build_settlement_args(obj))]
 
     # --- saving ------------------------------------------------------------------------------------
-    def save_model(self, request: HttpRequest, obj: SettlementDraft, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):

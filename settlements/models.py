@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from returns.models import PurchaseReturn, TrackedDocument
-from returns.states import EDITABLE, DocumentState
+from returns.states import DocumentState
 from returns.validators import DECIMAL_19_4, at_most_one, non_negative, positive
 
 
@@ -38,6 +38,8 @@ class SettlementDraft(TrackedDocument):
                              db_index=True)
     js_order_no = models.CharField(_("结算单号"), max_length=40, unique=True, null=True, blank=True)
 
+    editing_state_field = "state"
+
     class Meta:
         verbose_name = _("结算单草稿")
         verbose_name_plural = _("结算单草稿")
@@ -61,16 +63,18 @@ class SettlementDraft(TrackedDocument):
     def save(self, *args, **kwargs) -> None:
         if not self.js_order_no:
             self.js_order_no = None  # unique once set: empty is NULL, never ""
-        if self.purchase_return_id is None and self.return_no:
-            # Linked to the portal's return when it has one (drafts also come from Excel or by hand).
-            self.purchase_return = PurchaseReturn.objects.filter(return_no=self.return_no).first()
-            if self.purchase_return is not None and kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "purchase_return"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "return_no" in update_fields:
+            # The link follows the number: linked to the portal's return of this return_no, or to none. Drafts
+            # also come from Excel or by hand, and a return may arrive after its draft: see
+            # settlements.services.settlement_drafts_link for links made from the returns' side.
+            linked = (PurchaseReturn.objects.filter(return_no=self.return_no).values_list("pk", flat=True).first()
+                      if self.return_no else None)
+            if linked != self.purchase_return_id:
+                self.purchase_return_id = linked
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "purchase_return"}
         super().save(*args, **kwargs)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.state in EDITABLE
 
 
 class SettlementLine(models.Model):

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from returns import results, sending
+from returns.models import PurchaseReturn
 from returns.results import Outcome, SendResult
 from returns.services import decimal_text, document_errors, require_perm
 from returns.states import EDITABLE, SENDABLE, DocumentState, move
@@ -27,6 +29,7 @@ from .models import SettlementDraft, SettlementLine
 S = DocumentState
 
 UPLOAD_METHOD = "finance.settle.PurchaseReturn.upload"
+LINK_CHUNK = 500
 PERM_SEND = "settlements.send_settlementdraft"
 PERM_RESOLVE = "settlements.resolve_settlementdraft"
 PERM_CHANGE = "settlements.change_settlementdraft"
@@ -38,10 +41,8 @@ def draft_errors(draft: SettlementDraft) -> list[str]:
     return document_errors(draft, list(draft.lines.all()), line_exclude=["draft"])
 
 
-@transaction.atomic
-def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
-    """Check a draft against WDT's rules; valid drafts (and failed ones) become ready, an invalid ready one
-    goes back to draft. Drafts that are sending, done or unknown are checked but never moved."""
+def _validate_locked(draft: SettlementDraft, *, user: Any) -> list[str]:
+    """Validate a draft whose row the caller has locked (read fresh), moving it as `settlement_validate` says."""
     errors = draft_errors(draft)
     if not errors and draft.state in (S.DRAFT, S.FAILED):
         move(draft, "state", S.READY, user=user, reason=_("校验通过"))
@@ -50,22 +51,77 @@ def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
     return errors
 
 
+def _locked(draft: SettlementDraft) -> SettlementDraft | None:
+    """The draft as it is now in the database, its row locked until the end of the transaction."""
+    return SettlementDraft.objects.select_for_update().filter(pk=draft.pk).first()
+
+
+@transaction.atomic
+def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
+    """Check a draft against WDT's rules; valid drafts (and failed ones) become ready, an invalid ready one
+    goes back to draft. Drafts that are queued, sending, done or unknown are checked but never moved.
+
+    The row is re-read under lock: a copy older than a job that queued or sent the draft must not make it
+    ready (editable and sendable) again — that would risk a second settlement order in WDT.
+    """
+    document = _locked(draft)
+    if document is None:
+        return [_("单据已被删除")]
+    errors = _validate_locked(document, user=user)
+    draft.state = document.state
+    return errors
+
+
 def settlements_validate(*, drafts: Iterable[SettlementDraft], user: Any) -> list[SendResult]:
+    """`settlement_validate` for a selection, one result each; each draft's state is read again under lock."""
     require_perm(user, PERM_CHANGE)
     answers = []
     for draft in drafts:
-        if draft.state not in EDITABLE:
-            answers.append(results.skipped(draft, _("状态为“%(s)s”，无需校验") % {"s": draft.get_state_display()}))
-            continue
-        errors = settlement_validate(draft=draft, user=user)
-        answers.append(results.failed(draft, "；".join(errors)) if errors else results.done(draft, _("校验通过")))
+        with transaction.atomic():
+            document = _locked(draft)
+            if document is None:
+                answers.append(results.skipped(draft, _("单据已被删除")))
+            elif document.state not in EDITABLE:
+                answers.append(results.skipped(document, _("状态为“%(s)s”，无需校验") % {
+                    "s": document.get_state_display()}))
+            else:
+                errors = _validate_locked(document, user=user)
+                answers.append(results.failed(document, "；".join(errors)) if errors
+                               else results.done(document, _("校验通过")))
     return answers
 
 
+@transaction.atomic
 def settlement_edited(*, draft: SettlementDraft, user: Any) -> None:
-    """After a clerk's edit a validated draft must be validated again."""
-    if draft.state == S.READY:
-        move(draft, "state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    """After a clerk's edit a validated draft must be validated again (its state read fresh, under lock)."""
+    document = _locked(draft)
+    if document is not None and document.state == S.READY:
+        move(document, "state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    if document is not None:
+        draft.state = document.state
+
+
+# --- the link to the portal's purchase return ----------------------------------------------------------
+
+def settlement_drafts_link(*, return_nos: Iterable[str]) -> int:
+    """Link each settlement draft of these return numbers to the portal's purchase return of its `return_no`
+    (or to none), after returns were created, imported or renumbered. Drafts still linked to a return that now
+    carries one of these numbers are re-linked too (a renumbered return leaves its old draft). Returns how many
+    drafts' links changed. Only the link is written, whatever the drafts' states: it is not sent to WDT."""
+    numbers = list(dict.fromkeys(n for n in return_nos if n))
+    changed = 0
+    for start in range(0, len(numbers), LINK_CHUNK):
+        chunk = numbers[start:start + LINK_CHUNK]
+        drafts = list(SettlementDraft.objects.filter(Q(return_no__in=chunk) | Q(purchase_return__return_no__in=chunk))
+                      .only("pk", "return_no", "purchase_return_id"))
+        wanted = dict(PurchaseReturn.objects.filter(return_no__in={d.return_no for d in drafts})
+                      .values_list("return_no", "pk"))
+        stale = [d for d in drafts if d.purchase_return_id != wanted.get(d.return_no)]
+        for draft in stale:
+            draft.purchase_return_id = wanted.get(draft.return_no)
+        SettlementDraft.objects.bulk_update(stale, ["purchase_return"], batch_size=LINK_CHUNK)
+        changed += len(stale)
+    return changed
 
 
 # --- payload ---------------------------------------------------------------------------------------

@@ -5,7 +5,11 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from returns.models import PurchaseReturn
 from returns.services import build_outbound_payload, decimal_text
 from settlements.models import InvoiceType
 from settlements.services import build_settlement_args
@@ -62,3 +66,17 @@ def test_settlement_args_are_order_then_lines():
 def test_decimals_are_plain_strings(value, text):
     assert decimal_text(value) == text
     assert json.loads(signing.dumps({"v": decimal_text(value)}))["v"] == text
+
+
+def test_the_what_will_be_sent_page_writes_nothing(client, clerk):
+    purchase_return = make_return("CR2026119103", outer_no="OUT-3")
+    PurchaseReturn.objects.filter(pk=purchase_return.pk).update(outer_no="")  # a row stored without its number
+    draft = make_draft("CR2026119103")
+    client.force_login(clerk)
+    for name, obj in (("returns_purchasereturn", purchase_return), ("settlements_settlementdraft", draft)):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse(f"admin:{name}_payload", args=[obj.pk]))
+        assert page.status_code == 200 and b"CR2026119103" in page.content
+        writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert writes == [], writes
+    assert PurchaseReturn.objects.get(pk=purchase_return.pk).outer_no == ""

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from returns import sending, services
 from returns.models import PurchaseReturn
 from returns.results import Outcome
 from returns.services import (
@@ -118,17 +119,44 @@ def test_a_supervisor_marks_an_unknown_push_done_without_calling_wdt(wdt_sandbox
     assert pushes() == 1
 
 
-def test_two_concurrent_sends_of_one_return_reach_wdt_once(wdt_sandbox, supervisor):
+def test_two_concurrent_sends_of_one_return_reach_wdt_once(wdt_sandbox, supervisor, monkeypatch):
+    """Both sends enter the claim at the same moment. The first one to lock the row then waits inside the claim (in
+    its check) for the other to join it there: with the row lock the other cannot, the wait times out, and the
+    other finds the return sending. Without the lock both would be inside at once. Runs on SQLite and PostgreSQL."""
     purchase_return = known_return(wdt_sandbox)
-    wdt_sandbox.faults(latency_ms=300)  # the first send is still talking to WDT when the second one starts
-    start = threading.Barrier(2)
-    answers = []
+    at_claim = threading.Barrier(2, timeout=20)
+    both_inside = threading.Barrier(2)
+    guard = threading.Lock()
+    inside = {"now": 0, "most": 0}
+    claim, check = sending.claim, services.return_errors
+
+    def claim_together(*args, **kwargs):
+        at_claim.wait()
+        return claim(*args, **kwargs)
+
+    def check_waiting_for_the_other(document):
+        with guard:
+            inside["now"] += 1
+            inside["most"] = max(inside["most"], inside["now"])
+        try:
+            both_inside.wait(timeout=1.5)
+        except threading.BrokenBarrierError:
+            pass  # alone in the claim: what the row lock is for
+        finally:
+            with guard:
+                inside["now"] -= 1
+        return check(document)
+
+    monkeypatch.setattr(sending, "claim", claim_together)
+    monkeypatch.setattr(services, "return_errors", check_waiting_for_the_other)
+    answers, errors = [], []
 
     def send() -> None:
         try:
-            start.wait()
             answers.append(return_push_outbound(purchase_return=PurchaseReturn.objects.get(pk=purchase_return.pk),
                                                 user=supervisor))
+        except Exception as exc:
+            errors.append(exc)
         finally:
             connection.close()
 
@@ -137,8 +165,21 @@ def test_two_concurrent_sends_of_one_return_reach_wdt_once(wdt_sandbox, supervis
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    assert not errors and not at_claim.broken
+    assert inside["most"] == 1 and both_inside.broken
     assert sorted(a.outcome for a in answers) == [Outcome.DONE, Outcome.SKIPPED]
+    skipped = next(a.message for a in answers if a.outcome == Outcome.SKIPPED)
+    assert skipped in (sending.refusal_reason(DocumentState.SENDING), sending.refusal_reason(DocumentState.DONE))
     assert pushes() == 1 and wdt_sandbox.outbounds().count() == 1
+
+
+def test_a_return_stored_without_outer_no_gets_one_when_sent_and_keeps_it(wdt_sandbox, supervisor):
+    purchase_return = known_return(wdt_sandbox)
+    PurchaseReturn.objects.filter(pk=purchase_return.pk).update(outer_no="")  # inserted without save()
+    assert return_push_outbound(purchase_return=purchase_return, user=supervisor).outcome == Outcome.DONE
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no.startswith("WP")
+    assert wdt_sandbox.outbounds().get().outer_no == purchase_return.outer_no
 
 
 def test_an_invalid_return_is_not_sent(wdt_sandbox, supervisor):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from returns.models import OutboundLine, PurchaseReturn
 from returns.services import document_errors, return_validate
@@ -47,7 +48,11 @@ def test_line_text_longer_than_the_vendor_allows_is_refused(field, limit):
 
 
 def test_a_line_without_spec_no_is_refused():
-    assert any("商家编码" in e for e in errors_of(lines=[{"spec_no": "", "num": Decimal("1")}]))
+    assert errors_of(lines=[{"spec_no": "", "num": Decimal("1")}]) == ["第1行 商家编码：此字段不能为空。"]
+
+
+def test_a_return_without_return_no_is_refused():
+    assert errors_of({"return_no": ""}) == ["退货单号：此字段不能为空。"]
 
 
 @pytest.mark.parametrize("num", [Decimal("0"), Decimal("-1")])
@@ -76,17 +81,32 @@ def test_the_same_spec_and_batch_twice_is_refused_and_names_both_lines():
 
 def test_a_return_number_already_in_the_portal_is_refused():
     make_return("CR2026119999")
-    assert any("退货单号" in e for e in errors_of())
+    assert errors_of() == ["退货单号：具有 退货单号 的 采购退货单 已存在。"]
 
 
-def test_the_database_refuses_what_validation_refuses():
+@pytest.mark.parametrize("line", [
+    {"spec_no": "Z", "num": Decimal("0")},
+    {"spec_no": "Z", "num": Decimal("-1")},
+    {"spec_no": "Z", "num": Decimal("1"), "price": Decimal("-0.0001")},
+    {"spec_no": "SKU-A", "num": Decimal("1")},  # the same spec_no and (empty) batch_no as the existing line
+], ids=["num-zero", "num-negative", "price-negative", "spec-batch-twice"])
+def test_the_database_refuses_a_line_validation_refuses(line):
     purchase_return = make_return("CR2026119002")
     with pytest.raises(IntegrityError), transaction.atomic():
-        OutboundLine.objects.create(purchase_return=purchase_return, spec_no="Z", num=Decimal("0"))
+        OutboundLine.objects.create(purchase_return=purchase_return, **line)
+    assert purchase_return.lines.count() == 1
+
+
+@pytest.mark.parametrize("header", [
+    {"return_no": "CR2026119002"},
+    {"return_no": "CR2026119003", "outer_no": "OUT-TAKEN"},
+    {"return_no": "CR2026119003", "post_cost": Decimal("-0.01")},
+], ids=["return-no-twice", "outer-no-twice", "post-cost-negative"])
+def test_the_database_refuses_a_return_validation_refuses(header):
+    make_return("CR2026119002", outer_no="OUT-TAKEN")
     with pytest.raises(IntegrityError), transaction.atomic():
-        OutboundLine.objects.create(purchase_return=purchase_return, spec_no="SKU-A", num=Decimal("1"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        PurchaseReturn.objects.create(return_no="CR2026119002")
+        PurchaseReturn.objects.create(**header)
+    assert PurchaseReturn.objects.count() == 1
 
 
 def test_validating_a_valid_draft_makes_it_ready_and_records_who(clerk):
@@ -124,3 +144,34 @@ def test_outer_no_is_generated_once_and_kept():
     purchase_return.save()
     purchase_return.refresh_from_db()
     assert purchase_return.outer_no == first
+
+
+def test_an_outer_no_cleared_on_an_existing_return_comes_back_unchanged(client, clerk):
+    purchase_return = make_return(outer_no="OUT-KEPT")
+    purchase_return.outer_no = ""
+    purchase_return.save()
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no == "OUT-KEPT"
+    purchase_return.outer_no = ""
+    purchase_return.save(update_fields=["outer_no"])
+    purchase_return.refresh_from_db()
+    assert purchase_return.outer_no == "OUT-KEPT"
+
+    # The clerk empties the field in the admin: the stored number stays.
+    line = purchase_return.lines.get()
+    client.force_login(clerk)
+    response = client.post(reverse("admin:returns_purchasereturn_change", args=[purchase_return.pk]), {
+        "return_no": purchase_return.return_no, "outer_no": "", "remark": "清空外部单号", "is_check": "on",
+        "lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 1, "lines-MIN_NUM_FORMS": 0, "lines-MAX_NUM_FORMS": 1000,
+        "lines-0-id": line.pk, "lines-0-purchase_return": purchase_return.pk, "lines-0-line_no": 1,
+        "lines-0-spec_no": "SKU-A", "lines-0-num": "2",
+        "returns-statechange-content_type-object_id-TOTAL_FORMS": 0,
+        "returns-statechange-content_type-object_id-INITIAL_FORMS": 0})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    purchase_return.refresh_from_db()
+    assert (purchase_return.outer_no, purchase_return.remark) == ("OUT-KEPT", "清空外部单号")
+
+
+def test_a_new_return_without_outer_no_gets_one_generated():
+    first, second = make_return("CR2026119011"), make_return("CR2026119012")
+    assert first.outer_no.startswith("WP") and second.outer_no.startswith("WP") and first.outer_no != second.outer_no
