@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from wdtportal.wdt.client import EnterpriseClient, QjbClient, enterprise_client_from_settings, qjb_client_from_settings
 from wdtportal.wdt.sandbox import faults as sandbox_faults
@@ -55,6 +56,14 @@ class WdtSandbox:
 
     def settlements(self):
         return SandboxSettlement.objects.all()
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Any:
+    """Every test starts with the Chinese source strings active, whatever an earlier test (a client request in
+    English) left active in this thread."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

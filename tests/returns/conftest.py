@@ -1,6 +1,5 @@
 """Fixtures of the returns tests.
 
-`chinese` (autouse): the Chinese source strings are the active language in every test.
 `odd_wdt`: a flagship gateway over real HTTP that answers every call with the JSON the test sets (`.answer`),
 for answers the sandbox never gives (a status-0 answer without `data`, `error_info` naming other numbers). The
 portal reaches it through its real client, built from settings as always.
@@ -13,17 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from tests.factories import clerk, supervisor  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Any:
-    """These tests read the Chinese source strings: make them the active language, whatever an earlier test (a
-    client request in English) left active in this thread."""
-    with translation.override("zh-hans"):
-        yield
 
 
 @dataclass
