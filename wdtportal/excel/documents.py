@@ -30,6 +30,7 @@ from .bulk import insert_rows, model_defaults, update_rows
 from .cells import CellError, shown
 from .columns import DOCUMENT, LINE, Column, HeaderMap, Layout
 from .errors import RowError, SpreadsheetError
+from .extent import FormulaCells
 from .limits import ImportLimits
 from .reading import Sheet, open_sheet
 
@@ -189,7 +190,7 @@ class DocumentImporter:
         n_doc = len(doc_cols)
         key_index = next(i for i, col in enumerate(self.doc_cols) if col.key == self.key)
         width = max(positions) + 1
-        formula_rows = {row for row, _ in sheet.formula_cells}
+        formula_rows = sheet.formula_cells.rows()
         report.preview_headers = [col.header for col in cols]
         docs: dict[Any, _Doc] = {}
         key_header = self.layout.by_key(self.key).header
@@ -233,7 +234,7 @@ class DocumentImporter:
 
     @staticmethod
     def _read_slowly(row_no: int, row: Sequence[Any], cols: list[Column], positions: list[int],
-                     formula_cells: set[tuple[int, int]], report: ImportReport) -> list[Any]:
+                     formula_cells: FormulaCells, report: ImportReport) -> list[Any]:
         values: list[Any] = []
         for col, pos in zip(cols, positions, strict=True):
             if (row_no, pos) in formula_cells:
