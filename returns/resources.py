@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wdtportal.excel.cells import CellError, text_cleaner
 from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column, normalize_header
-from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport
+from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport, formula_message
 from wdtportal.excel.errors import RowError, SpreadsheetError
 from wdtportal.excel.exporting import ExtraColumn, local_time
 from wdtportal.excel.reading import open_sheet
@@ -190,6 +190,9 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
     try:
         for row_no, row in rows:
             report.rows += 1
+            if (row_no, index) in sheet.formula_cells:
+                report.errors.append(RowError(row_no, "退货单号", formula_message()))
+                continue
             try:
                 number = clean(row[index] if index < len(row) else None)
             except CellError as error:

@@ -157,3 +157,94 @@ def _damaged(part: str) -> bytes:
                                   "xl/styles.xml", "docProps/app.xml"])
 def test_a_damaged_part_is_reported_as_a_corrupt_file(part):
     assert problem_of(_damaged(part)) == "文件已损坏，无法读取。请在Excel中打开后另存为 .xlsx 再导入。"
+
+
+# --- formulas ----------------------------------------------------------------------------------------------------
+
+FORMULA_MESSAGE = "这里是公式，不是数值。请选中这一列，复制后“选择性粘贴 → 数值”，再导入。"
+THREE = '<row r="1">' + "".join(
+    f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+    for col, name in zip("ABCD", ("退货单号", "商家编码", "退货数量", "金额"), strict=True)) + "</row>"
+
+
+def _line(row: int, num: str = "<v>2</v>", amount: str | None = "<f>C{row}*10</f><v>20</v>") -> str:
+    return (f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>R{row}</t></is></c>'
+            f'<c r="B{row}" t="inlineStr"><is><t>SKU</t></is></c><c r="C{row}">{num}</c>'
+            + ("" if amount is None else f'<c r="D{row}">{amount.format(row=row)}</c>') + "</row>")
+
+
+def test_formulas_in_an_ignored_column_do_not_hide_one_in_a_read_column():
+    # 1,500 formulas in 金额 (an unknown column, ignored), then one where the quantity should be.
+    lines = "".join(_line(row) for row in range(2, 1502)) + _line(1502, num="<f>1+1</f><v>2</v>")
+    report = import_returns(xlsx_with_sheet_xml(THREE + lines), file_name="x.xlsx", dry_run=True)
+    assert [str(e) for e in report.errors] == [f"第1502行 退货数量: {FORMULA_MESSAGE}"]
+    assert report.unknown_columns == ["金额"]
+
+
+def test_a_formula_outside_a_cell_is_not_blamed_on_the_last_cell():
+    # <xm:f> in extLst (data validation lists, conditional formats) comes after sheetData; an <f> between cells
+    # belongs to no cell either.
+    worksheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData>'
+        + THREE + _line(2, amount=None) + "<f>stray</f>" + _line(3, amount=None)
+        + '</sheetData><extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"><x14:dataValidations '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidation>'
+        "<x14:formula1><xm:f>Sheet2!$A$1:$A$9</xm:f></x14:formula1><xm:sqref>C3</xm:sqref>"
+        "</x14:dataValidation></x14:dataValidations></ext></extLst></worksheet>")
+    report = import_returns(xlsx_with_sheet_xml("", worksheet=worksheet), file_name="x.xlsx", dry_run=True)
+    assert report.ok, report.error_lines()
+
+
+def test_the_sheet_is_read_the_same_however_its_xml_is_cut_into_chunks():
+    from wdtportal.excel.limits import ImportLimits
+    from wdtportal.excel.xlsx_guard import XlsxFacts, _SheetScanner
+
+    xml = ('<?xml version="1.0"?><worksheet><sheetData>' + THREE + _line(2) + _line(3, num="<f>1</f>")
+           + "<!-- a <c r='Z9'> comment -->" + _line(4, amount="<v>1</v>") + "</sheetData></worksheet>").encode()
+    limits = ImportLimits(max_bytes=10**6, max_rows=100, max_uncompressed_bytes=10**7)
+
+    def read(*pieces: bytes) -> tuple:
+        facts = XlsxFacts(sheet_path="x")
+        scanner = _SheetScanner(facts, limits)
+        for piece in pieces:
+            scanner.feed(piece)
+        scanner.finish()
+        return facts.rows, facts.formula_cells.cells(), facts.extent.max_row, facts.extent.max_column
+
+    whole = read(xml)
+    assert whole == (4, [(2, 3), (3, 2), (3, 3)], 4, 3)
+    for cut in range(1, len(xml)):
+        rows, formulas, max_row, max_column = read(xml[:cut], xml[cut:])
+        # (a chunk in the usual form is given a bound for its range rather than exact figures)
+        assert (rows, formulas) == whole[:2] and max_row >= 4 and max_column >= 3, cut
+
+
+def test_a_formula_in_an_xls_is_reported_by_row_and_column():
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("退货")
+    for c, name in enumerate(RETURN_HEADER):
+        sheet.write(0, c, name)
+    for r, row in enumerate([return_row("R001", "SKU-1"), return_row("R001", "SKU-2")], start=1):
+        for c, value in enumerate(row):
+            sheet.write(r, c, xlwt.Formula("1+1") if (r, RETURN_HEADER[c]) == (2, "退货数量") else value)
+    out = io.BytesIO()
+    workbook.save(out)
+    report = import_returns(out.getvalue(), file_name="退货.xls", dry_run=True)
+    assert [str(e) for e in report.errors] == [f"第3行 退货数量: {FORMULA_MESSAGE}"]
+
+
+def test_a_formula_in_a_stop_waiting_list_is_reported(make_return_r001):
+    from returns.resources import stop_waiting_list
+
+    sheet = (inline_row(1, "退货单号") + inline_row(2, "R001")
+             + '<row r="3"><c r="A3" t="str"><f>"R"&amp;"001"</f><v>R001</v></c></row>')
+    report = stop_waiting_list(xlsx_with_sheet_xml(sheet), file_name="清单.xlsx")
+    assert [str(e) for e in report.errors] == [f"第3行 退货单号: {FORMULA_MESSAGE}"]
+
+
+@pytest.fixture
+def make_return_r001():
+    from tests.factories import make_return
+
+    return make_return("R001")
