@@ -340,26 +340,39 @@ class DocumentImporter:
                 doc.status = UPDATE
                 report.updated += 1
                 if not same_lines:
-                    doc.lines = self._fill_absent_line_fields(doc.lines, lines, present, len(all_line_fields))
+                    doc.lines = self._fill_absent_line_fields(doc, lines, present, len(all_line_fields), report)
                 else:
                     doc.lines = []  # only the document's own fields changed: its lines stay as they are
 
-    def _fill_absent_line_fields(self, new_lines: list[tuple], old_lines: list[tuple], present: list[int],
-                                 width: int) -> list[tuple]:
-        """Lines rebuilt in full: a column the file lacks keeps the stored line's value (matched by spec and batch),
-        or the field's default for a line that is new."""
+    def _fill_absent_line_fields(self, doc: _Doc, old_lines: list[tuple], present: list[int], width: int,
+                                 report: ImportReport) -> list[tuple]:
+        """Lines rebuilt in full: a column the file lacks keeps the stored line's value, or the field's default for a
+        line that is new. Stored lines are matched on the identity columns (spec_no, batch_no) the file has: without
+        a 批次号 column a line matches the stored line of its spec_no, whatever that line's batch."""
+        new_lines = doc.lines
         if len(present) == width:
             return new_lines
         names = self.line_field_names()
-        identity = [names.index(name) for name in self.line_identity]
-        by_identity = {tuple(old[i] for i in identity): old for old in old_lines}
+        identity = [index for index in (names.index(name) for name in self.line_identity) if index in present]
+        by_identity: dict[tuple, tuple | None] = {}
+        for old in old_lines:
+            key = tuple(old[i] for i in identity)
+            by_identity[key] = None if key in by_identity else old  # None: several stored lines, no way to choose
         defaults = [self.layout.by_key(col.key).default for col in self.layout.columns if col.level == LINE]
         rebuilt = []
         for line in new_lines:
             full = list(defaults)
             for value, index in zip(line[1:], present, strict=True):
                 full[index] = value
-            old = by_identity.get(tuple(full[i] for i in identity))
+            key = tuple(full[i] for i in identity)
+            old = by_identity.get(key)
+            if old is None and key in by_identity:
+                missing = [self.layout.by_key(name).header for name in self.line_identity
+                           if names.index(name) not in present]
+                report.add_error(line[0], self.layout.by_key(self.line_identity[0]).header, _(
+                    "已保存的这张单据中有多行是这个商家编码（%(spec)s），文件缺少“%(columns)s”列，无法确定对应哪一行；"
+                    "请加上这一列后再导入") % {"spec": key[0], "columns": "、".join(missing)})
+                continue
             if old is not None:
                 for index in set(range(width)) - set(present):
                     full[index] = old[index]
