@@ -15,6 +15,7 @@ from returns.states import DocumentState
 from settlements.models import SettlementDraft
 from tests.excel.files import SETTLEMENT_HEADER, return_row, settlement_row, xlsx
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
+from wdtportal.excel.writing import rows_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -208,6 +209,28 @@ def test_an_export_imports_again_unchanged_and_an_edit_updates(as_clerk):
     assert (edited.context["report"].updated, edited.context["report"].unchanged) == (1, 1)
     confirm(as_clerk, edited)
     assert OutboundLine.objects.get(purchase_return__return_no="R002").num == 7
+
+
+def test_text_that_starts_with_an_equals_sign_is_exported_as_text_and_imports_again(as_clerk):
+    make_return("R001", remark="=退回", last_message="=HYPERLINK(\"http://x\")",
+                lines=[{"spec_no": "A", "num": 2, "remark": "=1+1"}])
+    exported = _export(as_clerk)
+    workbook = load_workbook(io.BytesIO(exported))
+    cells = {cell.value: cell.data_type for row in workbook.active.iter_rows(min_row=2) for cell in row}
+    assert cells["=退回"] == cells["=1+1"] == cells['=HYPERLINK("http://x")'] == "s"  # text, not a live formula
+    again = upload(as_clerk, exported, "export.xlsx")
+    report = again.context["report"]
+    assert report.ok, report.error_lines()
+    assert (report.updated, report.unchanged) == (0, 1)
+
+    # The error copy keeps such text as text too.
+    rows = sheet_rows(exported)
+    rows[1][8] = 0  # 退货数量
+    bad = upload(as_clerk, rows_xlsx("退货", rows[0], rows[1:]), "bad.xlsx")
+    assert bad.context["report"].error_count == 1
+    copy = load_workbook(io.BytesIO(as_clerk.get(bad.context["error_copy_url"]).content))
+    remark = next(cell for cell in copy.active[2] if cell.value == "=退回")
+    assert remark.data_type == "s"
 
 
 def test_settlement_drafts_import_and_export(as_clerk):
