@@ -8,7 +8,7 @@ from returns.models import ImportBatch, OutboundLine, PurchaseReturn
 from returns.resources import import_returns
 from returns.states import DocumentState
 from tests.excel.files import RETURN_HEADER, csv_bytes, return_row, xls, xlsx
-from tests.factories import make_return
+from tests.factories import clerk, make_return  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +117,24 @@ def test_a_changed_line_updates_a_draft():
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     assert [line[1:3] for line in lines_of("R001")] == [("SKU-1", Decimal(5)), ("SKU-2", Decimal(1))]
     assert PurchaseReturn.objects.get(return_no="R001").import_batch_id == report.batch_id
+
+
+def test_an_import_that_changes_a_validated_return_sends_it_back_to_draft(clerk):  # noqa: F811
+    from returns.models import StateChange
+
+    import_returns(xlsx([return_row("R001", "SKU-1", 2), return_row("R002", "SKU-1", 2),
+                         return_row("R003", "SKU-1", 2)]), file_name="a.xlsx")
+    PurchaseReturn.objects.update(outbound_state=DocumentState.READY)
+    PurchaseReturn.objects.filter(return_no="R003").update(outbound_state=DocumentState.FAILED)
+    report = import_returns(xlsx([return_row("R001", "SKU-1", 5), return_row("R002", "SKU-1", 2),
+                                  return_row("R003", "SKU-1", 5)]), file_name="b.xlsx", user=clerk)
+    assert (report.updated, report.unchanged) == (2, 1)
+    states = dict(PurchaseReturn.objects.values_list("return_no", "outbound_state"))
+    assert states == {"R001": DocumentState.DRAFT, "R002": DocumentState.READY, "R003": DocumentState.FAILED}
+    change = StateChange.objects.get()
+    assert (change.document.return_no, change.field, change.from_state, change.to_state, change.user) == (
+        "R001", "outbound_state", DocumentState.READY, DocumentState.DRAFT, clerk)
+    assert change.reason == "导入修改了单据，需要重新校验"
 
 
 def test_a_changed_header_field_updates_without_touching_lines():

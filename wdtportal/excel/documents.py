@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from returns.models import ImportBatch
-from returns.states import EDITABLE, DocumentState
+from returns.states import EDITABLE, DocumentState, move_many
 
 from .bulk import insert_rows, model_defaults, update_rows
 from .cells import CellError, shown
@@ -119,13 +119,14 @@ class ImportReport:
 class _Doc:
     """One document of the file: its repeated fields, its lines as compact tuples, and what the import makes of it."""
 
-    __slots__ = ("first_row", "lines", "pk", "status", "values")
+    __slots__ = ("first_row", "lines", "pk", "state", "status", "values")
 
     def __init__(self, first_row: int, values: tuple, line: tuple) -> None:
         self.first_row = first_row
         self.values = values
         self.lines = [line]
         self.pk: int | None = None
+        self.state: str | None = None  # the stored document's state
         self.status: str | None = None
 
 
@@ -323,6 +324,7 @@ class DocumentImporter:
                 report.created += 1
                 continue
             doc.pk, state, stored = row[0], row[1], row[2:]
+            doc.state = state
             doc.values = tuple(old if keep and new in ("", None) else new
                                for keep, old, new in zip(keeps, stored, doc.values, strict=True))
             lines = stored_lines.get(doc.pk, [])
@@ -436,6 +438,12 @@ class DocumentImporter:
             update_rows(self.document_model, attnames, changes())
             relined = [doc.pk for doc in updated if doc.lines]
             self.line_model.objects.filter(**{f"{self.line_fk}_id__in": relined}).delete()
+            # As after an edit in the admin (return_edited, settlement_edited): a validated document that changed must
+            # be validated again, and its history says why.
+            validated = [self.document_model(pk=doc.pk, **{self.state_field: DocumentState.READY})
+                         for doc in updated if doc.state == DocumentState.READY]
+            move_many(validated, self.state_field, DocumentState.DRAFT, user=self.user,
+                      reason=_("导入修改了单据，需要重新校验"))
         self._create_lines([doc for doc in created + updated if doc.lines])
 
     def _create_lines(self, docs: Iterable[_Doc]) -> None:
