@@ -45,7 +45,7 @@ class StopWaitingResource(SpreadsheetResource):
     def template(cls) -> bytes:
         return template_xlsx(STOP_WAITING_LAYOUT, str(cls.title))
 
-    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str) -> Any:
+    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str, keep_all_errors: bool = False) -> Any:
         allowed = user is None or user.has_perm(services.PERM_SEND)
         if not allowed and not dry_run:
             raise PermissionDenied

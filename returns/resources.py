@@ -141,6 +141,8 @@ class StopWaitingReport:
     answers: list[Any] = field(default_factory=list)  # the service's SendResult per return, after confirming
     batch_id: int | None = None
     unknown_columns: list[str] = field(default_factory=list)
+    # A list without a header row: the error copy gets one, so that the first row (data) keeps its error.
+    copy_header: list[str] | None = None
 
     @property
     def error_count(self) -> int:
@@ -184,6 +186,8 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
         report.problem = error.message
         return report
     index, has_header = _number_column(sheet.header)
+    if not has_header:
+        report.copy_header = ["退货单号" if i == index else "" for i in range(len(sheet.header))]
     clean = text_cleaner(40, code=True)
     rows = sheet.data_rows if has_header else iter([(sheet.header_row, sheet.header), *sheet.data_rows])
     numbers: dict[str, int] = {}

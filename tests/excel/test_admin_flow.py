@@ -108,6 +108,26 @@ def test_errors_are_listed_with_a_copy_to_fix_and_no_confirm(as_clerk):
     assert OutboundLine.objects.count() == 3
 
 
+def test_the_error_copy_has_every_error_even_beyond_those_kept_for_the_page(as_clerk, monkeypatch):
+    monkeypatch.setattr("wdtportal.excel.documents.MAX_KEPT_ERRORS", 3)
+    rows = [return_row(f"R00{i}", "SKU-1", 0) for i in range(5)]
+    preview = upload(as_clerk, xlsx(rows))
+    assert preview.context["report"].error_count == 5
+    assert "……以及另外 2 个错误" in preview.content.decode()
+    copy = sheet_rows(as_clerk.get(preview.context["error_copy_url"]).content)
+    assert [row[-1] for row in copy[1:]] == ["退货数量: 必须大于0"] * 5
+
+
+def test_the_error_copy_of_a_list_without_a_header_keeps_the_first_rows_error(as_supervisor):
+    make_return("R001")
+    preview = upload(as_supervisor, b"R404\nR001\nR405\n", "清单.csv", resource=STOP_WAITING)
+    assert [str(e) for e in preview.context["report"].errors] == [
+        "第1行 退货单号: 门户中没有这张采购退货单：R404", "第3行 退货单号: 门户中没有这张采购退货单：R405"]
+    copy = sheet_rows(as_supervisor.get(preview.context["error_copy_url"]).content)
+    assert copy == [["退货单号", "错误"], ["R404", "退货单号: 门户中没有这张采购退货单：R404"], ["R001"],
+                    ["R405", "退货单号: 门户中没有这张采购退货单：R405"]]
+
+
 def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # noqa: F811
     preview = upload(as_clerk, xlsx([return_row("R001", num=0)]))
     url = preview.context["error_copy_url"]

@@ -130,8 +130,9 @@ class SpreadsheetResource(Resource):
     def template(cls) -> bytes:
         return template_xlsx(cls.importer.layout, str(cls.title))
 
-    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str) -> Any:
-        return self.importer(user=user, file_name=file_name).run(data, dry_run=dry_run)
+    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str, keep_all_errors: bool = False) -> Any:
+        return self.importer(user=user, file_name=file_name).run(data, dry_run=dry_run,
+                                                                 keep_all_errors=keep_all_errors)
 
     def import_data(self, dataset: Any, dry_run: bool = False, raise_errors: bool = False,
                     use_transactions: bool | None = None, collect_failed_rows: bool = False,
@@ -144,7 +145,7 @@ class SpreadsheetResource(Resource):
         return export_documents(self.importer, queryset, self.extras, str(self.title))
 
     def error_copy(self, data: bytes, file_name: str, user: Any) -> bytes:
-        report = self.run(data, dry_run=True, user=user, file_name=file_name)
+        report = self.run(data, dry_run=True, user=user, file_name=file_name, keep_all_errors=True)
         return error_copy_xlsx(data, file_name, report)
 
 

@@ -43,6 +43,7 @@ STATUS_LABELS = {
 }
 PREVIEW_ROWS = 20
 CHUNK = 500
+# Errors a report keeps for the page and the command (the rest are counted); the error copy keeps them all.
 MAX_KEPT_ERRORS = 100_000
 INVALID = object()  # a cell that could not be read; its error is already recorded
 
@@ -86,6 +87,7 @@ class ImportReport:
     # (row number, what happens to its document: 新建/更新/未变/不可修改, the row's cleaned values)
     preview_rows: list[tuple[int, str, list[str]]] = field(default_factory=list)
     batch_id: int | None = None
+    keep_all_errors: bool = False  # for the error copy, which promises every error
 
     @property
     def ok(self) -> bool:
@@ -97,7 +99,7 @@ class ImportReport:
 
     def add_error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_KEPT_ERRORS:
+        if self.keep_all_errors or len(self.errors) < MAX_KEPT_ERRORS:
             self.errors.append(RowError(row, column, message))
 
     def error_lines(self) -> list[str]:
@@ -156,9 +158,10 @@ class DocumentImporter:
 
     # --- entry points -------------------------------------------------------------------------------
 
-    def run(self, data: bytes, *, dry_run: bool) -> ImportReport:
+    def run(self, data: bytes, *, dry_run: bool, keep_all_errors: bool = False) -> ImportReport:
         """Check the file and, unless `dry_run`, write it: all of it or, on any error, nothing."""
-        report = ImportReport(kind=self.batch_kind, file_name=self.file_name, dry_run=dry_run)
+        report = ImportReport(kind=self.batch_kind, file_name=self.file_name, dry_run=dry_run,
+                              keep_all_errors=keep_all_errors)
         try:
             sheet = open_sheet(data, self.file_name, self.limits)
             header_map = self.layout.map_header(sheet.header)

@@ -6,6 +6,7 @@ them back, so an exported file can be edited and imported again.
 """
 
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -115,9 +116,15 @@ def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: I
     sheet = workbook.create_sheet(_("导入数据"))
     sheet.freeze_panes = "A2"
     header = list(sheet_in.header)
+    rows = sheet_in.data_rows
+    copy_header = getattr(report, "copy_header", None)
+    if copy_header is not None:
+        # The first row is data (a stop-waiting list without a header): it goes below a header of our own.
+        rows = itertools.chain([(sheet_in.header_row, header)], rows)
+        header = list(copy_header)
     sheet.append(_header_cells(sheet, [*["" if v is None else v for v in header], ERROR_COLUMN]))
     width = len(header)
-    for number, row in sheet_in.data_rows:
+    for number, row in rows:
         values = list(row[:width]) + [""] * (width - len(row))
         messages = by_row.get(number)
         values = _as_text(sheet, values)
