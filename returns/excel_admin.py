@@ -45,6 +45,10 @@ class StopWaitingResource(SpreadsheetResource):
     def template(cls) -> bytes:
         return template_xlsx(STOP_WAITING_LAYOUT, str(cls.title))
 
+    @classmethod
+    def in_background(cls, rows: int | None) -> bool:
+        return False  # not an import: confirming sends the list to WDT (see run)
+
     def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str, keep_all_errors: bool = False) -> Any:
         allowed = user is None or user.has_perm(services.PERM_SEND)
         if not allowed and not dry_run:

@@ -13,6 +13,7 @@ first rows, every error, and links to the template and to a copy of the file wit
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -29,16 +30,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import Format
-from import_export.forms import ExportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.resources import Resource
 from import_export.results import Error, Result, RowResult
 
+from .background import start_import_job
 from .documents import DocumentImporter, ImportReport
 from .errors import SpreadsheetError
 from .exporting import ExportSheet, ExtraColumn, export_documents
 from .writing import XLSX_CONTENT_TYPE, error_copy_xlsx, rows_xlsx, template_xlsx
 
 ERROR_COPY_SALT = "wdtportal.excel.error-copy"
+PLAN_SALT = "wdtportal.excel.import-plan"
 ERRORS_ON_PAGE = 1000
 
 
@@ -130,6 +133,11 @@ class SpreadsheetResource(Resource):
     def template(cls) -> bytes:
         return template_xlsx(cls.importer.layout, str(cls.title))
 
+    @classmethod
+    def in_background(cls, rows: int | None) -> bool:
+        """Whether a confirmed file of `rows` rows (None: not known) is imported by a background job."""
+        return rows is None or rows > settings.JOBS_IMPORT_THRESHOLD
+
     def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str, keep_all_errors: bool = False) -> Any:
         return self.importer(user=user, file_name=file_name).run(data, dry_run=dry_run,
                                                                  keep_all_errors=keep_all_errors)
@@ -147,6 +155,21 @@ class SpreadsheetResource(Resource):
     def error_copy(self, data: bytes, file_name: str, user: Any) -> bytes:
         report = self.run(data, dry_run=True, user=user, file_name=file_name, keep_all_errors=True)
         return error_copy_xlsx(data, file_name, report)
+
+
+class SpreadsheetConfirmForm(ConfirmImportForm):
+    """import-export's confirm form, plus what the preview found (signed): how many rows, to choose between importing
+    in this request and in a background job."""
+
+    plan = forms.CharField(widget=forms.HiddenInput(), required=False)
+
+    def planned_rows(self) -> int | None:
+        try:
+            plan = signing.loads(self.cleaned_data.get("plan") or "", salt=PLAN_SALT, max_age=24 * 3600)
+        except signing.BadSignature:
+            return None
+        same_file = os.path.basename(plan.get("tmp") or "") == self.cleaned_data.get("import_file_name")
+        return plan.get("rows") if same_file else None
 
 
 class SpreadsheetImportForm(ImportForm):
@@ -169,6 +192,7 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/excel/import.html"
     import_form_class = SpreadsheetImportForm
+    confirm_form_class = SpreadsheetConfirmForm
     export_form_class = ExportForm
     import_formats = [SpreadsheetFormat]
     export_formats = [SpreadsheetFormat]
@@ -288,7 +312,36 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         if report is not None:
             context["report"] = report
             context["shown_errors"] = report.error_lines()[:ERRORS_ON_PAGE] if hasattr(report, "error_lines") else []
+        confirm_form = context.get("confirm_form")
+        if confirm_form is not None and report is not None:
+            confirm_form.initial["plan"] = signing.dumps(
+                {"tmp": confirm_form.initial.get("import_file_name"), "rows": report.rows}, salt=PLAN_SALT)
         return response
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Confirm: import in this request, or, above JOBS_IMPORT_THRESHOLD rows, in a background job."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return super().process_import(request, **kwargs)
+        resource_class = self.choose_import_resource_class(form, request)
+        rows = form.planned_rows()
+        if not resource_class.in_background(rows):
+            return super().process_import(request, **kwargs)
+        storage = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"], read_mode="rb",
+                                               encoding=None, **self.get_tmp_storage_class_kwargs())
+        try:
+            data = storage.read()
+        except OSError:
+            messages.error(request, _("上传的文件已过期，请重新上传。"))
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
+        job = start_import_job(importer=resource_class.importer, data=data,
+                               file_name=form.cleaned_data["original_file_name"], user=request.user, rows=rows or 0)
+        storage.remove()
+        messages.info(request, _("文件较大（%(rows)s 行），已转为后台任务 #%(id)s 导入，本页实时显示进度。") % {
+            "rows": f"{rows:,}" if rows is not None else "?", "id": job.pk})
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
 
     def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
         report = getattr(result, "excel_report", None)

@@ -13,7 +13,7 @@ Every problem found is collected, so the clerk sees all of them at once; a dry r
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -43,6 +43,7 @@ STATUS_LABELS = {
 }
 PREVIEW_ROWS = 20
 CHUNK = 500
+PROGRESS_EVERY = 2000
 # Errors a report keeps for the page and the command (the rest are counted); the error copy keeps them all.
 MAX_KEPT_ERRORS = 100_000
 INVALID = object()  # a cell that could not be read; its error is already recorded
@@ -151,10 +152,13 @@ class DocumentImporter:
     blank_keeps: frozenset[str] = frozenset()
     line_identity: tuple[str, str] = ("spec_no", "batch_no")
 
-    def __init__(self, *, user: Any = None, file_name: str = "", limits: ImportLimits | None = None) -> None:
+    def __init__(self, *, user: Any = None, file_name: str = "", limits: ImportLimits | None = None,
+                 progress: Callable[[int, bool], None] | None = None) -> None:
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.file_name = file_name
         self.limits = limits or ImportLimits.from_settings()
+        # (rows read so far, whether reading is over): every PROGRESS_EVERY rows, then once before the writing
+        self.progress = progress
 
     # --- entry points -------------------------------------------------------------------------------
 
@@ -167,6 +171,8 @@ class DocumentImporter:
             header_map = self.layout.map_header(sheet.header)
             report.unknown_columns = header_map.unknown
             docs = self._read(sheet, header_map, report)
+            if self.progress is not None:
+                self.progress(report.rows, True)
             self._plan_and_write(docs, report, dry_run=dry_run)
             report.preview_rows = [
                 (row_no, str(STATUS_LABELS.get(docs[key].status, "")) if key in docs else "", values)
@@ -198,9 +204,12 @@ class DocumentImporter:
         report.preview_headers = [col.header for col in cols]
         docs: dict[Any, _Doc] = {}
         key_header = self.layout.by_key(self.key).header
+        progress = self.progress
 
         for row_no, row in sheet.data_rows:
             report.rows += 1
+            if progress is not None and not report.rows % PROGRESS_EVERY:
+                progress(report.rows, False)
             if len(row) < width:
                 row = [*row, *([None] * (width - len(row)))]
             values = None
