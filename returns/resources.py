@@ -8,6 +8,7 @@ A stop-waiting list is one column of return numbers, with or without a `退货�
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.excel.cells import CellError, text_cleaner
@@ -138,7 +139,7 @@ class StopWaitingReport:
     found: list[tuple[str, str]] = field(default_factory=list)  # (return_no, waiting state label), first 500
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
-    answers: list[Any] = field(default_factory=list)  # the service's SendResult per return, after confirming
+    job_id: int | None = None  # the background job that stops waiting on them, after confirming
     batch_id: int | None = None
     unknown_columns: list[str] = field(default_factory=list)
     # A list without a header row: the error copy gets one, so that the first row (data) keeps its error.
@@ -175,10 +176,10 @@ def _number_column(header: list[Any]) -> tuple[int, bool]:
     return 0, False
 
 
-def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = True,
-                      send: Any = None) -> StopWaitingReport:
-    """Read a list of return numbers and find the portal's returns; unless `dry_run`, stop waiting on them all with
-    `send(purchase_returns=..., user=...)` (returns.services.returns_stop_waiting). Unknown numbers are errors."""
+def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = True) -> StopWaitingReport:
+    """Read a list of return numbers and find the portal's returns; unless `dry_run`, start the background job that
+    stops waiting on them all in WDT (as the list's action does: wdtportal.jobs, kind returns_stop_waiting, which
+    sends through returns.services.returns_stop_waiting). Unknown numbers are errors."""
     report = StopWaitingReport(file_name=file_name, dry_run=dry_run)
     try:
         sheet = open_sheet(data, file_name)
@@ -232,10 +233,14 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
     report.errors.sort(key=lambda error: error.row)
     if dry_run or not report.ok:
         return report
-    batch = ImportBatch.objects.create(kind=ImportBatch.Kind.STOP_WAITING, file_name=file_name[:255],
-                                       created_by=user if getattr(user, "is_authenticated", False) else None,
-                                       rows=report.rows, documents=report.documents)
-    report.batch_id = batch.pk
-    report.answers = send(purchase_returns=PurchaseReturn.objects.filter(pk__in=report.return_ids).order_by("pk"),
-                          user=user)
+    from wdtportal.jobs.models import JobKind
+    from wdtportal.jobs.services import job_start
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.STOP_WAITING, file_name=file_name[:255],
+                                           created_by=user if getattr(user, "is_authenticated", False) else None,
+                                           rows=report.rows, documents=report.documents)
+        job = job_start(kind=JobKind.RETURNS_STOP_WAITING, documents=report.return_ids, user=user,
+                        label=str(_("停止等待（清单 %(file)s）") % {"file": file_name}))
+    report.batch_id, report.job_id = batch.pk, job.pk
     return report

@@ -274,24 +274,6 @@ def test_stop_waiting_list_resolves_numbers_and_reports_unknown_ones(as_supervis
     assert not preview.context.get("confirm_form")
 
 
-def test_stop_waiting_list_is_sent_to_wdt_on_confirm(as_supervisor, wdt_sandbox):
-    for number in ("R001", "R002"):
-        make_return(number)
-        wdt_sandbox.seed_return(number)
-    make_return("R003")  # not in WDT: refused there, the refusal is shown against it
-    data = xlsx([["R001"], ["R002"], ["R003"]], header=["采购退货单号"])
-    preview = upload(as_supervisor, data, "清单.xlsx", resource=STOP_WAITING)
-    assert preview.context["report"].documents == 3
-    assert "R002" in preview.content.decode()
-    result = confirm(as_supervisor, preview)
-    assert result.status_code == 200
-    states = dict(PurchaseReturn.objects.values_list("return_no", "waiting_state"))
-    assert states == {"R001": DocumentState.DONE, "R002": DocumentState.DONE, "R003": DocumentState.FAILED}
-    page = result.content.decode()
-    assert "R003" in page and "已停止等待" in page
-    assert ImportBatch.objects.get().kind == ImportBatch.Kind.STOP_WAITING
-
-
 def test_a_list_without_a_header_row_is_read_too(as_supervisor):
     make_return("R001")
     make_return("R002")

@@ -4,12 +4,14 @@ imports it (the same import, one transaction) and the job's page tells how it we
 import os
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from returns.models import ImportBatch, ImportUpload, OutboundLine, PurchaseReturn
+from returns.states import DocumentState
 from tests.excel.files import return_row, xlsx
-from tests.excel.test_admin_flow import confirm, upload
-from tests.factories import clerk  # noqa: F401
+from tests.excel.test_admin_flow import STOP_WAITING, confirm, upload
+from tests.factories import clerk, make_return, supervisor  # noqa: F401
 from tests.worker import run_worker_until_idle
 from wdtportal.jobs.models import Job, JobKind
 
@@ -93,3 +95,57 @@ def test_a_forged_row_count_does_not_keep_a_large_import_in_the_request(as_clerk
     form = {**preview.context["confirm_form"].initial, "plan": "forged"}
     response = as_clerk.post(reverse("admin:returns_purchasereturn_process_import"), {**form, "confirm": "1"})
     assert response.url == reverse("admin:jobs_job_progress", args=[Job.objects.get().pk])
+
+
+# --- stop-waiting lists: confirming starts the same job as the list's action --------------------------------------
+
+@pytest.fixture
+def as_supervisor(client, supervisor):  # noqa: F811
+    client.force_login(supervisor)
+    return client
+
+
+def test_a_stop_waiting_list_is_sent_by_a_background_job(as_supervisor, supervisor, wdt_sandbox):  # noqa: F811
+    for number in ("R001", "R002"):
+        make_return(number)
+        wdt_sandbox.seed_return(number)
+    make_return("R003")  # not in WDT: refused there, the refusal is shown against it
+    preview = upload(as_supervisor, xlsx([["R001"], ["R002"], ["R003"]], header=["采购退货单号"]), "清单.xlsx",
+                     resource=STOP_WAITING)
+    assert preview.context["report"].documents == 3
+    response = confirm(as_supervisor, preview)
+
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("admin:jobs_job_progress", args=[job.pk])
+    assert (job.kind, job.total, job.created_by) == (JobKind.RETURNS_STOP_WAITING, 3, supervisor)
+    assert set(PurchaseReturn.objects.values_list("waiting_state", flat=True)) == {DocumentState.QUEUED}
+    assert ImportBatch.objects.get().kind == ImportBatch.Kind.STOP_WAITING
+
+    run_worker_until_idle()
+
+    job.refresh_from_db()
+    assert (job.done, job.failed, job.unknown) == (2, 1, 0)
+    states = dict(PurchaseReturn.objects.values_list("return_no", "waiting_state"))
+    assert states == {"R001": DocumentState.DONE, "R002": DocumentState.DONE, "R003": DocumentState.FAILED}
+    progress = as_supervisor.get(reverse("admin:jobs_job_progress_json", args=[job.pk])).json()
+    assert [p["label"] for p in progress["problems"]] == ["R003"]
+
+
+def test_a_long_stop_waiting_list_is_looked_up_and_queued_in_chunks(as_supervisor, wdt_sandbox):
+    numbers = [f"R{i:05d}" for i in range(2500)]
+    PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=f"W{no}") for no in numbers])
+    largest = []
+
+    def no_huge_queries(execute, sql, params, many, context):
+        largest.append(max((len(p) for p in params), default=0) if many else len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(no_huge_queries):
+        preview = upload(as_supervisor, "\n".join(numbers).encode(), "清单.csv", resource=STOP_WAITING)
+        assert preview.context["report"].documents == 2500
+        response = confirm(as_supervisor, preview)
+    assert response.status_code == 302
+    assert max(largest) <= 999  # SQLite's historical limit of variables in one statement
+    job = Job.objects.get()
+    assert job.total == 2500 and job.items.count() == 2500
+    assert PurchaseReturn.objects.filter(waiting_state=DocumentState.QUEUED).count() == 2500

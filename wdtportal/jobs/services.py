@@ -28,6 +28,8 @@ from .models import ItemState, Job, JobItem, JobRunner
 
 logger = logging.getLogger(__name__)
 
+# Documents looked up and moved per query when a job starts (one `pk IN (...)` of 100,000 ids is too many for SQLite).
+LOOKUP_CHUNK = 500
 # States from which a job may queue a document; the others are skipped with the reason the send would give.
 QUEUEABLE = {DocumentState.DRAFT, DocumentState.READY, DocumentState.FAILED}
 
@@ -43,8 +45,10 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
     spec = get_kind(kind)
     ids = [getattr(d, "pk", d) for d in documents]
     with transaction.atomic():
-        locked = spec.model._default_manager.select_for_update().filter(pk__in=ids)
-        by_id = {doc.pk: doc for doc in locked}
+        by_id = {}
+        for start in range(0, len(ids), LOOKUP_CHUNK):  # a stop-waiting list may name 100,000 returns
+            locked = spec.model._default_manager.select_for_update().filter(pk__in=ids[start:start + LOOKUP_CHUNK])
+            by_id.update((doc.pk, doc) for doc in locked)
         job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=len(by_id))
         items = []
         for position, pk in enumerate(dict.fromkeys(ids)):
@@ -59,8 +63,10 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
                 item.finished_at = timezone.now()
             items.append(item)
         JobItem.objects.bulk_create(items, batch_size=500)
-        move_many([d for d in by_id.values() if getattr(d, spec.state_field) in QUEUEABLE], spec.state_field,
-                  DocumentState.QUEUED, user=user, reason=_("加入后台任务 #%(id)s") % {"id": job.pk})
+        queueable = [d for d in by_id.values() if getattr(d, spec.state_field) in QUEUEABLE]
+        for start in range(0, len(queueable), LOOKUP_CHUNK):
+            move_many(queueable[start:start + LOOKUP_CHUNK], spec.state_field, DocumentState.QUEUED, user=user,
+                      reason=_("加入后台任务 #%(id)s") % {"id": job.pk})
         job.skipped = sum(1 for i in items if i.state == ItemState.SKIPPED)
         if job.skipped == job.total:
             job.started_at = job.finished_at = timezone.now()
