@@ -3,6 +3,8 @@ buttons on the list, upload → preview → confirm, errors and the error copy, 
 and stop-waiting lists sent to the sandbox."""
 
 import io
+import os
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from returns.states import DocumentState
 from settlements.models import SettlementDraft
 from tests.excel.files import SETTLEMENT_HEADER, return_row, settlement_row, xlsx
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
+from wdtportal.excel.admin import SpreadsheetTmpStorage
 from wdtportal.excel.writing import rows_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +148,53 @@ def test_bad_files_get_a_message_not_a_500(as_clerk, data, name, message):
     response = upload(as_clerk, data, name)
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+def uploads_waiting() -> set[str]:
+    """The uploads kept between a preview and its confirm (tests/excel/conftest.py gives each test its own folder)."""
+    return {name for name in os.listdir(SpreadsheetTmpStorage.folder())
+            if name.startswith(SpreadsheetTmpStorage.PREFIX)}
+
+
+def test_an_upload_that_cannot_be_read_is_not_kept(as_clerk):
+    response = upload(as_clerk, b"PK\x03\x04broken", "退货.xlsx")
+    assert "文件已损坏" in response.content.decode()
+    assert uploads_waiting() == set()
+
+
+def test_an_upload_is_removed_once_confirmed(as_clerk):
+    preview = upload(as_clerk, xlsx([return_row()]))
+    assert uploads_waiting() == {preview.context["confirm_form"].initial["import_file_name"]}
+    confirm(as_clerk, preview)
+    assert uploads_waiting() == set()
+
+
+def test_an_upload_is_removed_even_when_the_confirmed_import_fails(as_clerk, monkeypatch):
+    preview = upload(as_clerk, xlsx([return_row()]))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("wdtportal.excel.documents.DocumentImporter._plan_and_write", broken)
+    with pytest.raises(RuntimeError):
+        confirm(as_clerk, preview)
+    assert uploads_waiting() == set()
+
+
+def test_uploads_left_behind_are_swept_after_a_day(as_clerk):
+    kept_for_the_error_copy = upload(as_clerk, xlsx([return_row(num=0)]))
+    abandoned = upload(as_clerk, xlsx([return_row()]))
+    names = uploads_waiting()
+    assert len(names) == 2
+    day_ago = time.time() - 24 * 3600 - 60
+    for name in names:
+        os.utime(os.path.join(SpreadsheetTmpStorage.folder(), name), (day_ago, day_ago))
+    fresh = upload(as_clerk, xlsx([return_row()]))
+    assert uploads_waiting() == {fresh.context["confirm_form"].initial["import_file_name"]}
+    assert abandoned.status_code == 200
+    # The error copy's link says so rather than failing.
+    expired = as_clerk.get(kept_for_the_error_copy.context["error_copy_url"])
+    assert expired.status_code == 302
 
 
 def test_a_file_over_the_limit_is_refused_at_upload(as_clerk, settings):

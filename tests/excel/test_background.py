@@ -13,6 +13,7 @@ from tests.excel.files import return_row, xlsx
 from tests.excel.test_admin_flow import STOP_WAITING, confirm, upload
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
 from tests.worker import run_worker_until_idle
+from wdtportal.excel.admin import SpreadsheetTmpStorage
 from wdtportal.jobs.models import Job, JobKind
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +48,7 @@ def test_a_large_import_runs_in_the_background_and_its_page_shows_the_outcome(as
     assert (job.kind, job.total, job.created_by, job.finished_at) == (JobKind.IMPORT, 30, clerk, None)
     upload_row = ImportUpload.objects.get()
     assert (upload_row.file_name, upload_row.rows, upload_row.created_by) == ("大文件.xlsx", 30, clerk)
-    assert not os.path.exists(os.path.join("/tmp", os.path.basename(tmp_name)))  # moved to the database
+    assert not os.path.exists(SpreadsheetTmpStorage(name=tmp_name).get_full_path())  # moved to the database
     assert PurchaseReturn.objects.count() == 0  # nothing yet: the worker does it
 
     run_worker_until_idle()

@@ -13,7 +13,10 @@ first rows, every error, and links to the template and to a copy of the file wit
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+import time
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -33,6 +36,7 @@ from import_export.formats.base_formats import Format
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.resources import Resource
 from import_export.results import Error, Result, RowResult
+from import_export.tmp_storages import TempFolderStorage
 
 from .background import start_import_job
 from .documents import DocumentImporter, ImportReport
@@ -43,6 +47,51 @@ from .writing import XLSX_CONTENT_TYPE, error_copy_xlsx, rows_xlsx, template_xls
 ERROR_COPY_SALT = "wdtportal.excel.error-copy"
 PLAN_SALT = "wdtportal.excel.import-plan"
 ERRORS_ON_PAGE = 1000
+
+
+class SpreadsheetTmpStorage(TempFolderStorage):
+    """Where an upload waits between the preview and the confirm (or the error copy): a folder of our own under the
+    system's temporary folder, so that what is left behind can be swept without touching anyone else's files.
+
+    A file is removed when it cannot be imported at all, once it is confirmed (imported, or moved to the database for
+    a background job), and otherwise, abandoned, after a day (when the preview's links expire)."""
+
+    FOLDER = "wdtportal-imports"
+    PREFIX = "upload-"
+    KEPT = 24 * 3600
+
+    @classmethod
+    def folder(cls) -> str:
+        path = os.path.join(tempfile.gettempdir(), cls.FOLDER)
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        return path
+
+    def get_full_path(self) -> str:
+        return os.path.join(self.folder(), os.path.basename(self.name))
+
+    def _open(self, mode: str = "r") -> Any:
+        if not self.name:
+            handle = tempfile.NamedTemporaryFile(dir=self.folder(), prefix=self.PREFIX, delete=False)  # noqa: SIM115
+            self.name = os.path.basename(handle.name)
+            return handle
+        return open(self.get_full_path(), mode, encoding=self.encoding)
+
+    def remove(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.get_full_path())
+
+    @classmethod
+    def sweep(cls) -> int:
+        """Remove uploads older than a day; return how many."""
+        removed = 0
+        cutoff = time.time() - cls.KEPT
+        with os.scandir(cls.folder()) as entries:
+            for entry in entries:
+                if entry.name.startswith(cls.PREFIX) and entry.stat().st_mtime < cutoff:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(entry.path)
+                        removed += 1
+        return removed
 
 
 class UploadedSpreadsheet:
@@ -193,6 +242,7 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     import_template_name = "admin/excel/import.html"
     import_form_class = SpreadsheetImportForm
     confirm_form_class = SpreadsheetConfirmForm
+    tmp_storage_class = SpreadsheetTmpStorage
     export_form_class = ExportForm
     import_formats = [SpreadsheetFormat]
     export_formats = [SpreadsheetFormat]
@@ -278,8 +328,11 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     # --- import-export's import flow ------------------------------------------------------------------
     def write_to_tmp_storage(self, import_file: Any, input_format: Format) -> Any:
         # import-export concatenates the upload chunk by chunk (quadratic for big files): join once instead.
-        storage = self.get_tmp_storage_class()(encoding=None, read_mode=input_format.get_read_mode(),
-                                               **self.get_tmp_storage_class_kwargs())
+        storage_class = self.get_tmp_storage_class()
+        if hasattr(storage_class, "sweep"):
+            storage_class.sweep()
+        storage = storage_class(encoding=None, read_mode=input_format.get_read_mode(),
+                                **self.get_tmp_storage_class_kwargs())
         storage.save(b"".join(import_file.chunks()))
         return storage
 
@@ -303,6 +356,11 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         result = context.get("result")
         report = getattr(result, "excel_report", None)
         form = context.get("form")
+        upload = form.cleaned_data.get("import_file") if form is not None and form.is_valid() else None
+        if upload is not None and getattr(upload, "tmp_storage_name", None) and (
+                report is None or (not report.ok and not getattr(report, "errors", None))):
+            # Nothing to confirm and no error copy to make from it (the file cannot be read at all): gone now.
+            self.get_tmp_storage_class()(name=upload.tmp_storage_name, **self.get_tmp_storage_class_kwargs()).remove()
         if report is not None and getattr(report, "errors", None) and form is not None and form.is_valid():
             upload = form.cleaned_data["import_file"]
             token = signing.dumps({"tmp": upload.tmp_storage_name, "name": upload.name, "user": request.user.pk,
@@ -327,10 +385,13 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
             return super().process_import(request, **kwargs)
         resource_class = self.choose_import_resource_class(form, request)
         rows = form.planned_rows()
-        if not resource_class.in_background(rows):
-            return super().process_import(request, **kwargs)
         storage = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"], read_mode="rb",
                                                encoding=None, **self.get_tmp_storage_class_kwargs())
+        if not resource_class.in_background(rows):
+            try:
+                return super().process_import(request, **kwargs)
+            finally:
+                storage.remove()  # import-export removes it too, but not when the import raised
         try:
             data = storage.read()
         except OSError:
