@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from returns.models import ImportBatch, OutboundLine, PurchaseReturn
 from returns.states import DocumentState
 from settlements.models import SettlementDraft
-from tests.excel.files import SETTLEMENT_HEADER, return_row, settlement_row, xlsx
+from tests.excel.files import RETURN_HEADER, SETTLEMENT_HEADER, return_row, settlement_row, xlsx
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
 from wdtportal.excel.admin import SpreadsheetTmpStorage
 from wdtportal.excel.writing import rows_xlsx
@@ -139,15 +139,61 @@ def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # no
     assert client.get(reverse("admin:returns_purchasereturn_import_error_copy") + "?token=forged").status_code == 404
 
 
-@pytest.mark.parametrize(("data", "name", "message"), [
-    (b"%PDF-1.4\x00\x00binary", "退货.pdf", "这不是表格文件"),
-    (b"PK\x03\x04broken", "退货.xlsx", "文件已损坏"),
-    (xlsx([], header=["退货单号", "商家编码"]), "退货.xlsx", "缺少必需的列：退货数量"),
-])
-def test_bad_files_get_a_message_not_a_500(as_clerk, data, name, message):
-    response = upload(as_clerk, data, name)
+def _bad(case_id: str, build: Any, name: str, message: str, **limits: int) -> Any:
+    return pytest.param(build, name, message, limits, id=case_id)
+
+
+def _bad_files() -> list[Any]:
+    """Every kind of bad file the import tests make, each as the clerk would upload it."""
+    from tests.excel import test_bad_files as bad
+    from tests.excel import test_guards as guards
+
+    return [
+        _bad("pdf", lambda: b"%PDF-1.4\x00\x00binary", "退货.pdf", "这不是表格文件"),
+        _bad("png", lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "photo.png", "这不是表格文件"),
+        _bad("word", bad.word_document, "合同.docx", "这是Word或PowerPoint文件"),
+        _bad("broken-zip", lambda: b"PK\x03\x04broken", "退货.xlsx", "文件已损坏"),
+        _bad("truncated-xlsx", lambda: xlsx([return_row()])[:600], "退货.xlsx", "文件已损坏"),
+        _bad("garbage-named-xlsx", lambda: b"this is not excel at all", "退货.xlsx", "文件已损坏"),
+        _bad("damaged-part", lambda: guards.damaged("xl/worksheets/sheet1.xml"), "退货.xlsx", "文件已损坏"),
+        _bad("password", bad.encrypted_xlsx, "退货.xlsx", "密码保护"),
+        _bad("empty-sheet", lambda: xlsx([], header=[]), "退货.xlsx", "表格是空的"),
+        _bad("header-only", lambda: xlsx([]), "退货.xlsx", "没有数据行"),
+        _bad("missing-column", lambda: xlsx([], header=["退货单号", "商家编码"]), "退货.xlsx",
+             "缺少必需的列：退货数量"),
+        _bad("two-columns-one-field", lambda: xlsx([[*return_row(), "R001"]], header=[*RETURN_HEADER, "return_no"]),
+             "退货.xlsx", "请只保留一列"),
+        _bad("too-big", lambda: xlsx([return_row(f"R{i}") for i in range(50)]), "退货.xlsx", "文件太大",
+             IMPORT_MAX_BYTES=1000),
+        _bad("bomb", lambda: bad.zip_with_big_part(20 * 2**20), "退货.xlsx", "压缩炸弹",
+             IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
+        _bad("lying-bomb", bad.lying_bomb, "退货.xlsx", "文件已损坏", IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
+        _bad("formula", lambda: xlsx([return_row(), return_row(spec_no="SKU-2", num="=1+1")]), "退货.xlsx",
+             "第3行 退货数量: 这里是公式"),
+        _bad("too-many-rows", lambda: bad.xlsx_with_rows(30), "退货.xlsx", "行数超过上限", IMPORT_MAX_ROWS=10),
+        _bad("stray-far-cell", lambda: guards.xlsx_with_sheet_xml(guards.HEADER_AND_ROW + (
+            '<row r="1000000"><c r="A1000000"><v>1</v></c></row>')), "退货.xlsx", "用到了第1,000,000行"),
+        _bad("far-column", lambda: guards.xlsx_with_sheet_xml(guards.HEADER_AND_ROW + (
+            '<row r="3"><c r="XFD3"><v>1</v></c></row>')), "退货.xlsx", "（XFD列）"),
+        _bad("xls-far-cell", lambda: guards.xls_with_cell(65535, 255), "退货.xls", "范围过大",
+             IMPORT_MAX_CELLS=1_000_000),
+        _bad("csv-unknown-encoding", lambda: "return_no\nÿ\n".encode("cp1252"), "退货.csv", "无法识别CSV文件的编码"),
+        _bad("csv-utf16", lambda: "退货单号\nR1\n".encode("utf-16"), "退货.csv", "这不是表格文件"),
+        _bad("csv-field-too-long", lambda: ",".join(RETURN_HEADER).encode() + b"\nR1," + b"R" * 200_000 + b"\n",
+             "退货.csv", "CSV文件格式有误"),
+        _bad("empty", lambda: b"", "退货.csv", "所提交的是空文件。"),
+    ]
+
+
+@pytest.mark.parametrize(("build", "name", "message", "limits"), _bad_files())
+def test_bad_files_get_a_message_not_a_500(as_clerk, settings, build, name, message, limits):
+    for setting, value in limits.items():
+        setattr(settings, setting, value)
+    response = upload(as_clerk, build(), name)
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not response.context.get("confirm_form")
+    assert PurchaseReturn.objects.count() == 0
 
 
 def uploads_waiting() -> set[str]:

@@ -112,7 +112,7 @@ def test_cells_without_positions_are_read_like_calamine():
 
 # --- .xls --------------------------------------------------------------------------------------------------------
 
-def _xls_with_cell(row: int, column: int) -> bytes:
+def xls_with_cell(row: int, column: int) -> bytes:
     workbook = xlwt.Workbook(encoding="utf-8")
     sheet = workbook.add_sheet("退货")
     for c, name in enumerate(RETURN_HEADER):
@@ -127,11 +127,11 @@ def _xls_with_cell(row: int, column: int) -> bytes:
 
 def test_an_xls_with_a_stray_cell_far_away_is_refused_before_calamine_reads(settings, calamine_must_not_read):
     settings.IMPORT_MAX_CELLS = 1_000_000
-    assert problem_of(_xls_with_cell(65535, 255), "退货.xls") == (
+    assert problem_of(xls_with_cell(65535, 255), "退货.xls") == (
         "表格的第一个工作表范围过大：65,536 行 × 256 列，超过上限 1,000,000 个单元格。"
         "请在Excel中删除多余的行和列（包括只设置了格式的单元格），或把文件拆成几个后分别导入。")
     settings.IMPORT_MAX_ROWS = 1000
-    assert problem_of(_xls_with_cell(5000, 0), "退货.xls").startswith("表格的第一个工作表用到了第5,001行")
+    assert problem_of(xls_with_cell(5000, 0), "退货.xls").startswith("表格的第一个工作表用到了第5,001行")
 
 
 def test_an_xls_within_the_limits_imports():
@@ -141,7 +141,7 @@ def test_an_xls_within_the_limits_imports():
 
 # --- damaged parts -----------------------------------------------------------------------------------------------
 
-def _damaged(part: str) -> bytes:
+def damaged(part: str) -> bytes:
     """An .xlsx whose `part` has its deflated bytes flipped in the middle (the zip's directory is intact)."""
     data = bytearray(xlsx([return_row(f"R{i}") for i in range(50)]))
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(part)
@@ -156,7 +156,7 @@ def _damaged(part: str) -> bytes:
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml",
                                   "xl/styles.xml", "docProps/app.xml"])
 def test_a_damaged_part_is_reported_as_a_corrupt_file(part):
-    assert problem_of(_damaged(part)) == "文件已损坏，无法读取。请在Excel中打开后另存为 .xlsx 再导入。"
+    assert problem_of(damaged(part)) == "文件已损坏，无法读取。请在Excel中打开后另存为 .xlsx 再导入。"
 
 
 # --- formulas ----------------------------------------------------------------------------------------------------
