@@ -227,6 +227,15 @@ def test_an_upload_is_removed_even_when_the_confirmed_import_fails(as_clerk, mon
     assert uploads_waiting() == set()
 
 
+def test_confirming_an_upload_that_is_gone_says_so(as_clerk):
+    preview = upload(as_clerk, xlsx([return_row()]))
+    assert confirm(as_clerk, preview).status_code == 302
+    again = confirm(as_clerk, preview)  # the same confirm twice (a double click, the back button)
+    assert again.status_code == 302 and again.url == reverse(IMPORT)
+    assert "上传的文件已过期，请重新上传。" in as_clerk.get(again.url).content.decode()
+    assert PurchaseReturn.objects.count() == 1
+
+
 def test_uploads_left_behind_are_swept_after_a_day(as_clerk):
     kept_for_the_error_copy = upload(as_clerk, xlsx([return_row(num=0)]))
     abandoned = upload(as_clerk, xlsx([return_row()]))

@@ -387,16 +387,17 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         rows = form.planned_rows()
         storage = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"], read_mode="rb",
                                                encoding=None, **self.get_tmp_storage_class_kwargs())
+        try:
+            data = storage.read()
+        except OSError:  # swept after a day, or confirmed already
+            messages.error(request, _("上传的文件已过期，请重新上传。"))
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
         if not resource_class.in_background(rows):
+            del data
             try:
                 return super().process_import(request, **kwargs)
             finally:
                 storage.remove()  # import-export removes it too, but not when the import raised
-        try:
-            data = storage.read()
-        except OSError:
-            messages.error(request, _("上传的文件已过期，请重新上传。"))
-            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
         job = start_import_job(importer=resource_class.importer, data=data,
                                file_name=form.cleaned_data["original_file_name"], user=request.user, rows=rows or 0)
         storage.remove()
