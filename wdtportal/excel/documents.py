@@ -368,10 +368,14 @@ class DocumentImporter:
             return new_lines
         names = self.line_field_names()
         identity = [index for index in (names.index(name) for name in self.line_identity) if index in present]
-        by_identity: dict[tuple, tuple | None] = {}
+        missing = [self.layout.by_key(name).header for name in self.line_identity if names.index(name) not in present]
+        by_identity: dict[tuple, tuple] = {}
+        ambiguous: set[tuple] = set()  # several stored lines share the key the file gives: no way to choose
         for old in old_lines:
             key = tuple(old[i] for i in identity)
-            by_identity[key] = None if key in by_identity else old  # None: several stored lines, no way to choose
+            if key in by_identity:
+                ambiguous.add(key)
+            by_identity[key] = old
         defaults = [self.layout.by_key(col.key).default for col in self.layout.columns if col.level == LINE]
         rebuilt = []
         for line in new_lines:
@@ -380,9 +384,7 @@ class DocumentImporter:
                 full[index] = value
             key = tuple(full[i] for i in identity)
             old = by_identity.get(key)
-            if old is None and key in by_identity:
-                missing = [self.layout.by_key(name).header for name in self.line_identity
-                           if names.index(name) not in present]
+            if missing and key in ambiguous:
                 report.add_error(line[0], self.layout.by_key(self.line_identity[0]).header, _(
                     "已保存的这张单据中有多行是这个商家编码（%(spec)s），文件缺少“%(columns)s”列，无法确定对应哪一行；"
                     "请加上这一列后再导入") % {"spec": key[0], "columns": "、".join(missing)})
