@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,7 +26,7 @@ class ReturnsResource(SpreadsheetResource):
 
 STOP_WAITING_LAYOUT = Layout(columns=(
     column(PurchaseReturn, "return_no", "退货单号", "document", required=True, example="CG2026031500012",
-           note=gettext_lazy("必填。每行一个退货单号；确认后门户会对这些退货单在旺店通中停止等待（每次最多500个一批）。")),
+           note=gettext_lazy("必填。每行一个退货单号；确认后门户会以后台任务对这些退货单在旺店通中停止等待。")),
 ))
 
 
@@ -45,12 +46,15 @@ class StopWaitingResource(SpreadsheetResource):
     def template(cls) -> bytes:
         return template_xlsx(STOP_WAITING_LAYOUT, str(cls.title))
 
-    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str) -> Any:
+    @classmethod
+    def in_background(cls, rows: int | None) -> bool:
+        return False  # not an import: confirming sends the list to WDT (see run)
+
+    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str, keep_all_errors: bool = False) -> Any:
         allowed = user is None or user.has_perm(services.PERM_SEND)
         if not allowed and not dry_run:
             raise PermissionDenied
-        report = stop_waiting_list(data, file_name=file_name, user=user, dry_run=dry_run,
-                                   send=services.returns_stop_waiting)
+        report = stop_waiting_list(data, file_name=file_name, user=user, dry_run=dry_run)
         if report.ok and not allowed:
             report.problem = _("停止等待会发送到旺店通，需要“可发送采购退货到旺店通”权限（财务主管）。")
         return report
@@ -68,5 +72,7 @@ class ReturnsSpreadsheetMixin(SpreadsheetAdminMixin):
     def import_finished(self, request: HttpRequest, report: Any) -> HttpResponse:
         if report.kind != ImportBatch.Kind.STOP_WAITING:
             return super().import_finished(request, report)
-        # A stop-waiting list was sent: the answer for each return, as the bulk action shows them.
-        return self.report(request, _("停止等待（清单导入）"), report.answers)
+        # A stop-waiting list: sent in the background, as the list's action does; its page shows each return's answer.
+        self.message_user(request, _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {
+            "id": report.job_id, "n": report.documents})
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[report.job_id]))

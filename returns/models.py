@@ -46,6 +46,26 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class ImportUpload(models.Model):
+    """A confirmed import file waiting for a background job (wdtportal/excel/background.py): kept in the database
+    because the worker may run on another machine than the web server that received it; deleted once imported."""
+
+    kind = models.CharField(_("类型"), max_length=20, choices=ImportBatch.Kind.choices)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    data = models.BinaryField(_("文件内容"))
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("待导入文件")
+        verbose_name_plural = _("待导入文件")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
 class StateChange(models.Model):
     """Who moved which document from which state to which, when and why."""
 

@@ -8,11 +8,12 @@ A stop-waiting list is one column of return numbers, with or without a `退货�
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.excel.cells import CellError, text_cleaner
 from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column, normalize_header
-from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport
+from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport, formula_message
 from wdtportal.excel.errors import RowError, SpreadsheetError
 from wdtportal.excel.exporting import ExtraColumn, local_time
 from wdtportal.excel.reading import open_sheet
@@ -138,9 +139,11 @@ class StopWaitingReport:
     found: list[tuple[str, str]] = field(default_factory=list)  # (return_no, waiting state label), first 500
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
-    answers: list[Any] = field(default_factory=list)  # the service's SendResult per return, after confirming
+    job_id: int | None = None  # the background job that stops waiting on them, after confirming
     batch_id: int | None = None
     unknown_columns: list[str] = field(default_factory=list)
+    # A list without a header row: the error copy gets one, so that the first row (data) keeps its error.
+    copy_header: list[str] | None = None
 
     @property
     def error_count(self) -> int:
@@ -173,10 +176,10 @@ def _number_column(header: list[Any]) -> tuple[int, bool]:
     return 0, False
 
 
-def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = True,
-                      send: Any = None) -> StopWaitingReport:
-    """Read a list of return numbers and find the portal's returns; unless `dry_run`, stop waiting on them all with
-    `send(purchase_returns=..., user=...)` (returns.services.returns_stop_waiting). Unknown numbers are errors."""
+def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = True) -> StopWaitingReport:
+    """Read a list of return numbers and find the portal's returns; unless `dry_run`, start the background job that
+    stops waiting on them all in WDT (as the list's action does: wdtportal.jobs, kind returns_stop_waiting, which
+    sends through returns.services.returns_stop_waiting). Unknown numbers are errors."""
     report = StopWaitingReport(file_name=file_name, dry_run=dry_run)
     try:
         sheet = open_sheet(data, file_name)
@@ -184,12 +187,17 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
         report.problem = error.message
         return report
     index, has_header = _number_column(sheet.header)
+    if not has_header:
+        report.copy_header = ["退货单号" if i == index else "" for i in range(len(sheet.header))]
     clean = text_cleaner(40, code=True)
     rows = sheet.data_rows if has_header else iter([(sheet.header_row, sheet.header), *sheet.data_rows])
     numbers: dict[str, int] = {}
     try:
         for row_no, row in rows:
             report.rows += 1
+            if (row_no, index) in sheet.formula_cells:
+                report.errors.append(RowError(row_no, "退货单号", formula_message()))
+                continue
             try:
                 number = clean(row[index] if index < len(row) else None)
             except CellError as error:
@@ -225,10 +233,14 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
     report.errors.sort(key=lambda error: error.row)
     if dry_run or not report.ok:
         return report
-    batch = ImportBatch.objects.create(kind=ImportBatch.Kind.STOP_WAITING, file_name=file_name[:255],
-                                       created_by=user if getattr(user, "is_authenticated", False) else None,
-                                       rows=report.rows, documents=report.documents)
-    report.batch_id = batch.pk
-    report.answers = send(purchase_returns=PurchaseReturn.objects.filter(pk__in=report.return_ids).order_by("pk"),
-                          user=user)
+    from wdtportal.jobs.models import JobKind
+    from wdtportal.jobs.services import job_start
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.STOP_WAITING, file_name=file_name[:255],
+                                           created_by=user if getattr(user, "is_authenticated", False) else None,
+                                           rows=report.rows, documents=report.documents)
+        job = job_start(kind=JobKind.RETURNS_STOP_WAITING, documents=report.return_ids, user=user,
+                        label=str(_("停止等待（清单 %(file)s）") % {"file": file_name}))
+    report.batch_id, report.job_id = batch.pk, job.pk
     return report

@@ -234,3 +234,7 @@ LOGGING = {
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
+# The first sheet's used range (first to last cell): python-calamine allocates it as one rectangle, so a stray cell
+# at XFD1048576 would cost gigabytes. Columns, and rows x columns.
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=10_000_000)

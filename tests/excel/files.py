@@ -63,3 +63,31 @@ def settlement_row(return_no: str = "R001", spec_no: str = "SKU-1", settle_num: 
               "detail_remark": "", "batch_no": "", "expire_date": ""}
     values.update(fields)
     return list(values.values())
+
+
+def xlsx_with_sheet_xml(sheet_data: str, *, worksheet: str | None = None) -> bytes:
+    """A real .xlsx (openpyxl's parts) whose first sheet's XML is written by hand: `sheet_data` is the inside of
+    `<sheetData>`, or `worksheet` the whole XML. For what openpyxl would never write (stray far cells, cells without
+    `r`, prefixes, formulas in odd places) and for files too large to build cell by cell."""
+    import zipfile
+
+    if worksheet is None:
+        worksheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                     f"<sheetData>{sheet_data}</sheetData></worksheet>")
+    source = zipfile.ZipFile(io.BytesIO(xlsx([["R001"]], header=["退货单号"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                archive.writestr(info.filename, worksheet)
+            else:
+                archive.writestr(info, source.read(info))
+    return out.getvalue()
+
+
+def inline_row(number: int, *values: Any, start: str = "A") -> str:
+    """A `<row>` of inline-string cells from column `start`, as spreadsheet programs write it."""
+    cells = "".join(f'<c r="{chr(ord(start) + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>'
+                    for i, v in enumerate(values))
+    return f'<row r="{number}">{cells}</row>'

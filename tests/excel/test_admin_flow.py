@@ -3,6 +3,8 @@ buttons on the list, upload → preview → confirm, errors and the error copy, 
 and stop-waiting lists sent to the sandbox."""
 
 import io
+import os
+import time
 from typing import Any
 
 import pytest
@@ -13,8 +15,10 @@ from openpyxl import load_workbook
 from returns.models import ImportBatch, OutboundLine, PurchaseReturn
 from returns.states import DocumentState
 from settlements.models import SettlementDraft
-from tests.excel.files import SETTLEMENT_HEADER, return_row, settlement_row, xlsx
+from tests.excel.files import RETURN_HEADER, SETTLEMENT_HEADER, return_row, settlement_row, xlsx
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
+from wdtportal.excel.admin import SpreadsheetTmpStorage
+from wdtportal.excel.writing import rows_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +111,26 @@ def test_errors_are_listed_with_a_copy_to_fix_and_no_confirm(as_clerk):
     assert OutboundLine.objects.count() == 3
 
 
+def test_the_error_copy_has_every_error_even_beyond_those_kept_for_the_page(as_clerk, monkeypatch):
+    monkeypatch.setattr("wdtportal.excel.documents.MAX_KEPT_ERRORS", 3)
+    rows = [return_row(f"R00{i}", "SKU-1", 0) for i in range(5)]
+    preview = upload(as_clerk, xlsx(rows))
+    assert preview.context["report"].error_count == 5
+    assert "……以及另外 2 个错误" in preview.content.decode()
+    copy = sheet_rows(as_clerk.get(preview.context["error_copy_url"]).content)
+    assert [row[-1] for row in copy[1:]] == ["退货数量: 必须大于0"] * 5
+
+
+def test_the_error_copy_of_a_list_without_a_header_keeps_the_first_rows_error(as_supervisor):
+    make_return("R001")
+    preview = upload(as_supervisor, b"R404\nR001\nR405\n", "清单.csv", resource=STOP_WAITING)
+    assert [str(e) for e in preview.context["report"].errors] == [
+        "第1行 退货单号: 门户中没有这张采购退货单：R404", "第3行 退货单号: 门户中没有这张采购退货单：R405"]
+    copy = sheet_rows(as_supervisor.get(preview.context["error_copy_url"]).content)
+    assert copy == [["退货单号", "错误"], ["R404", "退货单号: 门户中没有这张采购退货单：R404"], ["R001"],
+                    ["R405", "退货单号: 门户中没有这张采购退货单：R405"]]
+
+
 def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # noqa: F811
     preview = upload(as_clerk, xlsx([return_row("R001", num=0)]))
     url = preview.context["error_copy_url"]
@@ -115,15 +139,117 @@ def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # no
     assert client.get(reverse("admin:returns_purchasereturn_import_error_copy") + "?token=forged").status_code == 404
 
 
-@pytest.mark.parametrize(("data", "name", "message"), [
-    (b"%PDF-1.4\x00\x00binary", "退货.pdf", "这不是表格文件"),
-    (b"PK\x03\x04broken", "退货.xlsx", "文件已损坏"),
-    (xlsx([], header=["退货单号", "商家编码"]), "退货.xlsx", "缺少必需的列：退货数量"),
-])
-def test_bad_files_get_a_message_not_a_500(as_clerk, data, name, message):
-    response = upload(as_clerk, data, name)
+def _bad(case_id: str, build: Any, name: str, message: str, **limits: int) -> Any:
+    return pytest.param(build, name, message, limits, id=case_id)
+
+
+def _bad_files() -> list[Any]:
+    """Every kind of bad file the import tests make, each as the clerk would upload it."""
+    from tests.excel import test_bad_files as bad
+    from tests.excel import test_guards as guards
+
+    return [
+        _bad("pdf", lambda: b"%PDF-1.4\x00\x00binary", "退货.pdf", "这不是表格文件"),
+        _bad("png", lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "photo.png", "这不是表格文件"),
+        _bad("word", bad.word_document, "合同.docx", "这是Word或PowerPoint文件"),
+        _bad("broken-zip", lambda: b"PK\x03\x04broken", "退货.xlsx", "文件已损坏"),
+        _bad("truncated-xlsx", lambda: xlsx([return_row()])[:600], "退货.xlsx", "文件已损坏"),
+        _bad("garbage-named-xlsx", lambda: b"this is not excel at all", "退货.xlsx", "文件已损坏"),
+        _bad("damaged-part", lambda: guards.damaged("xl/worksheets/sheet1.xml"), "退货.xlsx", "文件已损坏"),
+        _bad("password", bad.encrypted_xlsx, "退货.xlsx", "密码保护"),
+        _bad("empty-sheet", lambda: xlsx([], header=[]), "退货.xlsx", "表格是空的"),
+        _bad("header-only", lambda: xlsx([]), "退货.xlsx", "没有数据行"),
+        _bad("missing-column", lambda: xlsx([], header=["退货单号", "商家编码"]), "退货.xlsx",
+             "缺少必需的列：退货数量"),
+        _bad("two-columns-one-field", lambda: xlsx([[*return_row(), "R001"]], header=[*RETURN_HEADER, "return_no"]),
+             "退货.xlsx", "请只保留一列"),
+        _bad("too-big", lambda: xlsx([return_row(f"R{i}") for i in range(50)]), "退货.xlsx", "文件太大",
+             IMPORT_MAX_BYTES=1000),
+        _bad("bomb", lambda: bad.zip_with_big_part(20 * 2**20), "退货.xlsx", "压缩炸弹",
+             IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
+        _bad("lying-bomb", bad.lying_bomb, "退货.xlsx", "文件已损坏", IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
+        _bad("formula", lambda: xlsx([return_row(), return_row(spec_no="SKU-2", num="=1+1")]), "退货.xlsx",
+             "第3行 退货数量: 这里是公式"),
+        _bad("too-many-rows", lambda: bad.xlsx_with_rows(30), "退货.xlsx", "行数超过上限", IMPORT_MAX_ROWS=10),
+        _bad("stray-far-cell", lambda: guards.xlsx_with_sheet_xml(guards.HEADER_AND_ROW + (
+            '<row r="1000000"><c r="A1000000"><v>1</v></c></row>')), "退货.xlsx", "用到了第1,000,000行"),
+        _bad("far-column", lambda: guards.xlsx_with_sheet_xml(guards.HEADER_AND_ROW + (
+            '<row r="3"><c r="XFD3"><v>1</v></c></row>')), "退货.xlsx", "（XFD列）"),
+        _bad("xls-far-cell", lambda: guards.xls_with_cell(65535, 255), "退货.xls", "范围过大",
+             IMPORT_MAX_CELLS=1_000_000),
+        _bad("csv-unknown-encoding", lambda: "return_no\nÿ\n".encode("cp1252"), "退货.csv", "无法识别CSV文件的编码"),
+        _bad("csv-utf16", lambda: "退货单号\nR1\n".encode("utf-16"), "退货.csv", "这不是表格文件"),
+        _bad("csv-field-too-long", lambda: ",".join(RETURN_HEADER).encode() + b"\nR1," + b"R" * 200_000 + b"\n",
+             "退货.csv", "CSV文件格式有误"),
+        _bad("empty", lambda: b"", "退货.csv", "所提交的是空文件。"),
+    ]
+
+
+@pytest.mark.parametrize(("build", "name", "message", "limits"), _bad_files())
+def test_bad_files_get_a_message_not_a_500(as_clerk, settings, build, name, message, limits):
+    for setting, value in limits.items():
+        setattr(settings, setting, value)
+    response = upload(as_clerk, build(), name)
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not response.context.get("confirm_form")
+    assert PurchaseReturn.objects.count() == 0
+
+
+def uploads_waiting() -> set[str]:
+    """The uploads kept between a preview and its confirm (tests/excel/conftest.py gives each test its own folder)."""
+    return {name for name in os.listdir(SpreadsheetTmpStorage.folder())
+            if name.startswith(SpreadsheetTmpStorage.PREFIX)}
+
+
+def test_an_upload_that_cannot_be_read_is_not_kept(as_clerk):
+    response = upload(as_clerk, b"PK\x03\x04broken", "退货.xlsx")
+    assert "文件已损坏" in response.content.decode()
+    assert uploads_waiting() == set()
+
+
+def test_an_upload_is_removed_once_confirmed(as_clerk):
+    preview = upload(as_clerk, xlsx([return_row()]))
+    assert uploads_waiting() == {preview.context["confirm_form"].initial["import_file_name"]}
+    confirm(as_clerk, preview)
+    assert uploads_waiting() == set()
+
+
+def test_an_upload_is_removed_even_when_the_confirmed_import_fails(as_clerk, monkeypatch):
+    preview = upload(as_clerk, xlsx([return_row()]))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("wdtportal.excel.documents.DocumentImporter._plan_and_write", broken)
+    with pytest.raises(RuntimeError):
+        confirm(as_clerk, preview)
+    assert uploads_waiting() == set()
+
+
+def test_confirming_an_upload_that_is_gone_says_so(as_clerk):
+    preview = upload(as_clerk, xlsx([return_row()]))
+    assert confirm(as_clerk, preview).status_code == 302
+    again = confirm(as_clerk, preview)  # the same confirm twice (a double click, the back button)
+    assert again.status_code == 302 and again.url == reverse(IMPORT)
+    assert "上传的文件已过期，请重新上传。" in as_clerk.get(again.url).content.decode()
+    assert PurchaseReturn.objects.count() == 1
+
+
+def test_uploads_left_behind_are_swept_after_a_day(as_clerk):
+    kept_for_the_error_copy = upload(as_clerk, xlsx([return_row(num=0)]))
+    abandoned = upload(as_clerk, xlsx([return_row()]))
+    names = uploads_waiting()
+    assert len(names) == 2
+    day_ago = time.time() - 24 * 3600 - 60
+    for name in names:
+        os.utime(os.path.join(SpreadsheetTmpStorage.folder(), name), (day_ago, day_ago))
+    fresh = upload(as_clerk, xlsx([return_row()]))
+    assert uploads_waiting() == {fresh.context["confirm_form"].initial["import_file_name"]}
+    assert abandoned.status_code == 200
+    # The error copy's link says so rather than failing.
+    expired = as_clerk.get(kept_for_the_error_copy.context["error_copy_url"])
+    assert expired.status_code == 302
 
 
 def test_a_file_over_the_limit_is_refused_at_upload(as_clerk, settings):
@@ -210,6 +336,28 @@ def test_an_export_imports_again_unchanged_and_an_edit_updates(as_clerk):
     assert OutboundLine.objects.get(purchase_return__return_no="R002").num == 7
 
 
+def test_text_that_starts_with_an_equals_sign_is_exported_as_text_and_imports_again(as_clerk):
+    make_return("R001", remark="=退回", last_message="=HYPERLINK(\"http://x\")",
+                lines=[{"spec_no": "A", "num": 2, "remark": "=1+1"}])
+    exported = _export(as_clerk)
+    workbook = load_workbook(io.BytesIO(exported))
+    cells = {cell.value: cell.data_type for row in workbook.active.iter_rows(min_row=2) for cell in row}
+    assert cells["=退回"] == cells["=1+1"] == cells['=HYPERLINK("http://x")'] == "s"  # text, not a live formula
+    again = upload(as_clerk, exported, "export.xlsx")
+    report = again.context["report"]
+    assert report.ok, report.error_lines()
+    assert (report.updated, report.unchanged) == (0, 1)
+
+    # The error copy keeps such text as text too.
+    rows = sheet_rows(exported)
+    rows[1][8] = 0  # 退货数量
+    bad = upload(as_clerk, rows_xlsx("退货", rows[0], rows[1:]), "bad.xlsx")
+    assert bad.context["report"].error_count == 1
+    copy = load_workbook(io.BytesIO(as_clerk.get(bad.context["error_copy_url"]).content))
+    remark = next(cell for cell in copy.active[2] if cell.value == "=退回")
+    assert remark.data_type == "s"
+
+
 def test_settlement_drafts_import_and_export(as_clerk):
     preview = upload(as_clerk, xlsx([settlement_row("R001"), settlement_row("R001", "SKU-2")], SETTLEMENT_HEADER),
                      url="admin:settlements_settlementdraft_import")
@@ -229,24 +377,6 @@ def test_stop_waiting_list_resolves_numbers_and_reports_unknown_ones(as_supervis
     preview = upload(as_supervisor, data, "清单.xlsx", resource=STOP_WAITING)
     assert "第3行 退货单号: 门户中没有这张采购退货单：R404" in preview.content.decode()
     assert not preview.context.get("confirm_form")
-
-
-def test_stop_waiting_list_is_sent_to_wdt_on_confirm(as_supervisor, wdt_sandbox):
-    for number in ("R001", "R002"):
-        make_return(number)
-        wdt_sandbox.seed_return(number)
-    make_return("R003")  # not in WDT: refused there, the refusal is shown against it
-    data = xlsx([["R001"], ["R002"], ["R003"]], header=["采购退货单号"])
-    preview = upload(as_supervisor, data, "清单.xlsx", resource=STOP_WAITING)
-    assert preview.context["report"].documents == 3
-    assert "R002" in preview.content.decode()
-    result = confirm(as_supervisor, preview)
-    assert result.status_code == 200
-    states = dict(PurchaseReturn.objects.values_list("return_no", "waiting_state"))
-    assert states == {"R001": DocumentState.DONE, "R002": DocumentState.DONE, "R003": DocumentState.FAILED}
-    page = result.content.decode()
-    assert "R003" in page and "已停止等待" in page
-    assert ImportBatch.objects.get().kind == ImportBatch.Kind.STOP_WAITING
 
 
 def test_a_list_without_a_header_row_is_read_too(as_supervisor):

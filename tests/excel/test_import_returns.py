@@ -8,6 +8,7 @@ from returns.models import ImportBatch, OutboundLine, PurchaseReturn
 from returns.resources import import_returns
 from returns.states import DocumentState
 from tests.excel.files import RETURN_HEADER, csv_bytes, return_row, xls, xlsx
+from tests.factories import clerk, make_return  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,24 @@ def test_a_changed_line_updates_a_draft():
     assert PurchaseReturn.objects.get(return_no="R001").import_batch_id == report.batch_id
 
 
+def test_an_import_that_changes_a_validated_return_sends_it_back_to_draft(clerk):  # noqa: F811
+    from returns.models import StateChange
+
+    import_returns(xlsx([return_row("R001", "SKU-1", 2), return_row("R002", "SKU-1", 2),
+                         return_row("R003", "SKU-1", 2)]), file_name="a.xlsx")
+    PurchaseReturn.objects.update(outbound_state=DocumentState.READY)
+    PurchaseReturn.objects.filter(return_no="R003").update(outbound_state=DocumentState.FAILED)
+    report = import_returns(xlsx([return_row("R001", "SKU-1", 5), return_row("R002", "SKU-1", 2),
+                                  return_row("R003", "SKU-1", 5)]), file_name="b.xlsx", user=clerk)
+    assert (report.updated, report.unchanged) == (2, 1)
+    states = dict(PurchaseReturn.objects.values_list("return_no", "outbound_state"))
+    assert states == {"R001": DocumentState.DRAFT, "R002": DocumentState.READY, "R003": DocumentState.FAILED}
+    change = StateChange.objects.get()
+    assert (change.document.return_no, change.field, change.from_state, change.to_state, change.user) == (
+        "R001", "outbound_state", DocumentState.READY, DocumentState.DRAFT, clerk)
+    assert change.reason == "导入修改了单据，需要重新校验"
+
+
 def test_a_changed_header_field_updates_without_touching_lines():
     import_returns(xlsx([return_row("R001", "SKU-1", 2)]), file_name="a.xlsx")
     line_ids = list(OutboundLine.objects.values_list("id", flat=True))
@@ -148,6 +167,32 @@ def test_a_missing_column_leaves_the_stored_value_alone():
     assert ret.logistics_code == "YTO"
     line = ret.lines.get()
     assert (line.num, line.position_no, line.price) == (Decimal(3), "P-7", Decimal("5.5"))
+
+
+def test_a_file_without_a_batch_column_keeps_the_stored_batches():
+    make_return("R001", lines=[{"spec_no": "SKU-1", "num": 2, "batch_no": "B1", "position_no": "P-1"},
+                               {"spec_no": "SKU-2", "num": 1, "batch_no": "B2", "remark": "易碎"}])
+    header = ["退货单号", "商家编码", "退货数量"]
+    report = import_returns(xlsx([["R001", "SKU-1", 5], ["R001", "SKU-2", 1]], header), file_name="b.xlsx")
+    assert report.ok and report.updated == 1
+    assert list(OutboundLine.objects.order_by("line_no").values_list("spec_no", "num", "batch_no", "position_no",
+                                                                     "remark")) == [
+        ("SKU-1", Decimal(5), "B1", "P-1", ""), ("SKU-2", Decimal(1), "B2", "", "易碎")]
+    # A line the return did not have takes the defaults.
+    import_returns(xlsx([["R001", "SKU-1", 5], ["R001", "SKU-3", 4]], header), file_name="c.xlsx")
+    assert list(OutboundLine.objects.order_by("line_no").values_list("spec_no", "batch_no", "position_no")) == [
+        ("SKU-1", "B1", "P-1"), ("SKU-3", "", "")]
+
+
+def test_without_a_batch_column_a_spec_stored_in_two_batches_is_an_error():
+    make_return("R001", lines=[{"spec_no": "SKU-1", "num": 2, "batch_no": "B1"},
+                               {"spec_no": "SKU-1", "num": 1, "batch_no": "B2"}])
+    report = import_returns(xlsx([["R001", "SKU-1", 5]], ["退货单号", "商家编码", "退货数量"]), file_name="b.xlsx")
+    assert [str(e) for e in report.errors] == [
+        "第2行 商家编码: 已保存的这张单据中有多行是这个商家编码（SKU-1），文件缺少“批次号”列，无法确定对应哪一行；"
+        "请加上这一列后再导入"]
+    assert list(OutboundLine.objects.order_by("line_no").values_list("batch_no", "num")) == [
+        ("B1", Decimal(2)), ("B2", Decimal(1))]
 
 
 def test_outer_no_must_not_clash_within_the_file_or_with_another_return():

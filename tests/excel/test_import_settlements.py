@@ -66,6 +66,17 @@ def test_reimport_updates_a_failed_draft_and_leaves_a_settled_one():
     assert SettlementLine.objects.get(draft__return_no="R002").settle_num == 2
 
 
+def test_an_import_that_changes_a_validated_draft_sends_it_back_to_draft():
+    from returns.models import StateChange
+
+    import_settlements(xlsx([settlement_row("R001")], SETTLEMENT_HEADER), file_name="a.xlsx")
+    SettlementDraft.objects.update(state=DocumentState.READY)
+    report = import_settlements(xlsx([settlement_row("R001", remark="改了")], SETTLEMENT_HEADER), file_name="b.xlsx")
+    assert report.updated == 1
+    assert SettlementDraft.objects.get().state == DocumentState.DRAFT
+    assert StateChange.objects.get().to_state == DocumentState.DRAFT
+
+
 def test_update_links_a_draft_to_a_return_that_appeared_since():
     import_settlements(xlsx([settlement_row("R001")], SETTLEMENT_HEADER), file_name="a.xlsx")
     ret = PurchaseReturn.objects.create(return_no="R001")

@@ -13,6 +13,10 @@ first rows, every error, and links to the template and to a copy of the file wit
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+import time
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -29,17 +33,65 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import Format
-from import_export.forms import ExportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.resources import Resource
 from import_export.results import Error, Result, RowResult
+from import_export.tmp_storages import TempFolderStorage
 
+from .background import start_import_job
 from .documents import DocumentImporter, ImportReport
 from .errors import SpreadsheetError
 from .exporting import ExportSheet, ExtraColumn, export_documents
 from .writing import XLSX_CONTENT_TYPE, error_copy_xlsx, rows_xlsx, template_xlsx
 
 ERROR_COPY_SALT = "wdtportal.excel.error-copy"
+PLAN_SALT = "wdtportal.excel.import-plan"
 ERRORS_ON_PAGE = 1000
+
+
+class SpreadsheetTmpStorage(TempFolderStorage):
+    """Where an upload waits between the preview and the confirm (or the error copy): a folder of our own under the
+    system's temporary folder, so that what is left behind can be swept without touching anyone else's files.
+
+    A file is removed when it cannot be imported at all, once it is confirmed (imported, or moved to the database for
+    a background job), and otherwise, abandoned, after a day (when the preview's links expire)."""
+
+    FOLDER = "wdtportal-imports"
+    PREFIX = "upload-"
+    KEPT = 24 * 3600
+
+    @classmethod
+    def folder(cls) -> str:
+        path = os.path.join(tempfile.gettempdir(), cls.FOLDER)
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        return path
+
+    def get_full_path(self) -> str:
+        return os.path.join(self.folder(), os.path.basename(self.name))
+
+    def _open(self, mode: str = "r") -> Any:
+        if not self.name:
+            handle = tempfile.NamedTemporaryFile(dir=self.folder(), prefix=self.PREFIX, delete=False)  # noqa: SIM115
+            self.name = os.path.basename(handle.name)
+            return handle
+        return open(self.get_full_path(), mode, encoding=self.encoding)
+
+    def remove(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.get_full_path())
+
+    @classmethod
+    def sweep(cls) -> int:
+        """Remove uploads older than a day; return how many."""
+        removed = 0
+        cutoff = time.time() - cls.KEPT
+        with os.scandir(cls.folder()) as entries:
+            for entry in entries:
+                if entry.name.startswith(cls.PREFIX) and entry.stat().st_mtime < cutoff:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(entry.path)
+                        removed += 1
+        return removed
 
 
 class UploadedSpreadsheet:
@@ -130,8 +182,14 @@ class SpreadsheetResource(Resource):
     def template(cls) -> bytes:
         return template_xlsx(cls.importer.layout, str(cls.title))
 
-    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str) -> Any:
-        return self.importer(user=user, file_name=file_name).run(data, dry_run=dry_run)
+    @classmethod
+    def in_background(cls, rows: int | None) -> bool:
+        """Whether a confirmed file of `rows` rows (None: not known) is imported by a background job."""
+        return rows is None or rows > settings.JOBS_IMPORT_THRESHOLD
+
+    def run(self, data: bytes, *, dry_run: bool, user: Any, file_name: str, keep_all_errors: bool = False) -> Any:
+        return self.importer(user=user, file_name=file_name).run(data, dry_run=dry_run,
+                                                                 keep_all_errors=keep_all_errors)
 
     def import_data(self, dataset: Any, dry_run: bool = False, raise_errors: bool = False,
                     use_transactions: bool | None = None, collect_failed_rows: bool = False,
@@ -144,8 +202,23 @@ class SpreadsheetResource(Resource):
         return export_documents(self.importer, queryset, self.extras, str(self.title))
 
     def error_copy(self, data: bytes, file_name: str, user: Any) -> bytes:
-        report = self.run(data, dry_run=True, user=user, file_name=file_name)
+        report = self.run(data, dry_run=True, user=user, file_name=file_name, keep_all_errors=True)
         return error_copy_xlsx(data, file_name, report)
+
+
+class SpreadsheetConfirmForm(ConfirmImportForm):
+    """import-export's confirm form, plus what the preview found (signed): how many rows, to choose between importing
+    in this request and in a background job."""
+
+    plan = forms.CharField(widget=forms.HiddenInput(), required=False)
+
+    def planned_rows(self) -> int | None:
+        try:
+            plan = signing.loads(self.cleaned_data.get("plan") or "", salt=PLAN_SALT, max_age=24 * 3600)
+        except signing.BadSignature:
+            return None
+        same_file = os.path.basename(plan.get("tmp") or "") == self.cleaned_data.get("import_file_name")
+        return plan.get("rows") if same_file else None
 
 
 class SpreadsheetImportForm(ImportForm):
@@ -168,6 +241,8 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/excel/import.html"
     import_form_class = SpreadsheetImportForm
+    confirm_form_class = SpreadsheetConfirmForm
+    tmp_storage_class = SpreadsheetTmpStorage
     export_form_class = ExportForm
     import_formats = [SpreadsheetFormat]
     export_formats = [SpreadsheetFormat]
@@ -253,8 +328,11 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     # --- import-export's import flow ------------------------------------------------------------------
     def write_to_tmp_storage(self, import_file: Any, input_format: Format) -> Any:
         # import-export concatenates the upload chunk by chunk (quadratic for big files): join once instead.
-        storage = self.get_tmp_storage_class()(encoding=None, read_mode=input_format.get_read_mode(),
-                                               **self.get_tmp_storage_class_kwargs())
+        storage_class = self.get_tmp_storage_class()
+        if hasattr(storage_class, "sweep"):
+            storage_class.sweep()
+        storage = storage_class(encoding=None, read_mode=input_format.get_read_mode(),
+                                **self.get_tmp_storage_class_kwargs())
         storage.save(b"".join(import_file.chunks()))
         return storage
 
@@ -278,6 +356,11 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         result = context.get("result")
         report = getattr(result, "excel_report", None)
         form = context.get("form")
+        upload = form.cleaned_data.get("import_file") if form is not None and form.is_valid() else None
+        if upload is not None and getattr(upload, "tmp_storage_name", None) and (
+                report is None or (not report.ok and not getattr(report, "errors", None))):
+            # Nothing to confirm and no error copy to make from it (the file cannot be read at all): gone now.
+            self.get_tmp_storage_class()(name=upload.tmp_storage_name, **self.get_tmp_storage_class_kwargs()).remove()
         if report is not None and getattr(report, "errors", None) and form is not None and form.is_valid():
             upload = form.cleaned_data["import_file"]
             token = signing.dumps({"tmp": upload.tmp_storage_name, "name": upload.name, "user": request.user.pk,
@@ -287,7 +370,40 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         if report is not None:
             context["report"] = report
             context["shown_errors"] = report.error_lines()[:ERRORS_ON_PAGE] if hasattr(report, "error_lines") else []
+        confirm_form = context.get("confirm_form")
+        if confirm_form is not None and report is not None:
+            confirm_form.initial["plan"] = signing.dumps(
+                {"tmp": confirm_form.initial.get("import_file_name"), "rows": report.rows}, salt=PLAN_SALT)
         return response
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Confirm: import in this request, or, above JOBS_IMPORT_THRESHOLD rows, in a background job."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return super().process_import(request, **kwargs)
+        resource_class = self.choose_import_resource_class(form, request)
+        rows = form.planned_rows()
+        storage = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"], read_mode="rb",
+                                               encoding=None, **self.get_tmp_storage_class_kwargs())
+        try:
+            data = storage.read()
+        except OSError:  # swept after a day, or confirmed already
+            messages.error(request, _("上传的文件已过期，请重新上传。"))
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
+        if not resource_class.in_background(rows):
+            del data
+            try:
+                return super().process_import(request, **kwargs)
+            finally:
+                storage.remove()  # import-export removes it too, but not when the import raised
+        job = start_import_job(importer=resource_class.importer, data=data,
+                               file_name=form.cleaned_data["original_file_name"], user=request.user, rows=rows or 0)
+        storage.remove()
+        messages.info(request, _("文件较大（%(rows)s 行），已转为后台任务 #%(id)s 导入，本页实时显示进度。") % {
+            "rows": f"{rows:,}" if rows is not None else "?", "id": job.pk})
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
 
     def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
         report = getattr(result, "excel_report", None)

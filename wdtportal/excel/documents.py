@@ -13,7 +13,7 @@ Every problem found is collected, so the clerk sees all of them at once; a dry r
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from returns.models import ImportBatch
-from returns.states import EDITABLE, DocumentState
+from returns.states import EDITABLE, DocumentState, move_many
 
 from .bulk import insert_rows, model_defaults, update_rows
 from .cells import CellError, shown
 from .columns import DOCUMENT, LINE, Column, HeaderMap, Layout
 from .errors import RowError, SpreadsheetError
+from .extent import FormulaCells
 from .limits import ImportLimits
 from .reading import Sheet, open_sheet
 
@@ -42,6 +43,8 @@ STATUS_LABELS = {
 }
 PREVIEW_ROWS = 20
 CHUNK = 500
+PROGRESS_EVERY = 2000
+# Errors a report keeps for the page and the command (the rest are counted); the error copy keeps them all.
 MAX_KEPT_ERRORS = 100_000
 INVALID = object()  # a cell that could not be read; its error is already recorded
 
@@ -85,6 +88,7 @@ class ImportReport:
     # (row number, what happens to its document: 新建/更新/未变/不可修改, the row's cleaned values)
     preview_rows: list[tuple[int, str, list[str]]] = field(default_factory=list)
     batch_id: int | None = None
+    keep_all_errors: bool = False  # for the error copy, which promises every error
 
     @property
     def ok(self) -> bool:
@@ -96,7 +100,7 @@ class ImportReport:
 
     def add_error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_KEPT_ERRORS:
+        if self.keep_all_errors or len(self.errors) < MAX_KEPT_ERRORS:
             self.errors.append(RowError(row, column, message))
 
     def error_lines(self) -> list[str]:
@@ -118,13 +122,14 @@ class ImportReport:
 class _Doc:
     """One document of the file: its repeated fields, its lines as compact tuples, and what the import makes of it."""
 
-    __slots__ = ("first_row", "lines", "pk", "status", "values")
+    __slots__ = ("first_row", "lines", "pk", "state", "status", "values")
 
     def __init__(self, first_row: int, values: tuple, line: tuple) -> None:
         self.first_row = first_row
         self.values = values
         self.lines = [line]
         self.pk: int | None = None
+        self.state: str | None = None  # the stored document's state
         self.status: str | None = None
 
 
@@ -147,21 +152,27 @@ class DocumentImporter:
     blank_keeps: frozenset[str] = frozenset()
     line_identity: tuple[str, str] = ("spec_no", "batch_no")
 
-    def __init__(self, *, user: Any = None, file_name: str = "", limits: ImportLimits | None = None) -> None:
+    def __init__(self, *, user: Any = None, file_name: str = "", limits: ImportLimits | None = None,
+                 progress: Callable[[int, bool], None] | None = None) -> None:
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.file_name = file_name
         self.limits = limits or ImportLimits.from_settings()
+        # (rows read so far, whether reading is over): every PROGRESS_EVERY rows, then once before the writing
+        self.progress = progress
 
     # --- entry points -------------------------------------------------------------------------------
 
-    def run(self, data: bytes, *, dry_run: bool) -> ImportReport:
+    def run(self, data: bytes, *, dry_run: bool, keep_all_errors: bool = False) -> ImportReport:
         """Check the file and, unless `dry_run`, write it: all of it or, on any error, nothing."""
-        report = ImportReport(kind=self.batch_kind, file_name=self.file_name, dry_run=dry_run)
+        report = ImportReport(kind=self.batch_kind, file_name=self.file_name, dry_run=dry_run,
+                              keep_all_errors=keep_all_errors)
         try:
             sheet = open_sheet(data, self.file_name, self.limits)
             header_map = self.layout.map_header(sheet.header)
             report.unknown_columns = header_map.unknown
             docs = self._read(sheet, header_map, report)
+            if self.progress is not None:
+                self.progress(report.rows, True)
             self._plan_and_write(docs, report, dry_run=dry_run)
             report.preview_rows = [
                 (row_no, str(STATUS_LABELS.get(docs[key].status, "")) if key in docs else "", values)
@@ -189,13 +200,16 @@ class DocumentImporter:
         n_doc = len(doc_cols)
         key_index = next(i for i, col in enumerate(self.doc_cols) if col.key == self.key)
         width = max(positions) + 1
-        formula_rows = {row for row, _ in sheet.formula_cells}
+        formula_rows = sheet.formula_cells.rows()
         report.preview_headers = [col.header for col in cols]
         docs: dict[Any, _Doc] = {}
         key_header = self.layout.by_key(self.key).header
+        progress = self.progress
 
         for row_no, row in sheet.data_rows:
             report.rows += 1
+            if progress is not None and not report.rows % PROGRESS_EVERY:
+                progress(report.rows, False)
             if len(row) < width:
                 row = [*row, *([None] * (width - len(row)))]
             values = None
@@ -233,7 +247,7 @@ class DocumentImporter:
 
     @staticmethod
     def _read_slowly(row_no: int, row: Sequence[Any], cols: list[Column], positions: list[int],
-                     formula_cells: set[tuple[int, int]], report: ImportReport) -> list[Any]:
+                     formula_cells: FormulaCells, report: ImportReport) -> list[Any]:
         values: list[Any] = []
         for col, pos in zip(cols, positions, strict=True):
             if (row_no, pos) in formula_cells:
@@ -322,6 +336,7 @@ class DocumentImporter:
                 report.created += 1
                 continue
             doc.pk, state, stored = row[0], row[1], row[2:]
+            doc.state = state
             doc.values = tuple(old if keep and new in ("", None) else new
                                for keep, old, new in zip(keeps, stored, doc.values, strict=True))
             lines = stored_lines.get(doc.pk, [])
@@ -339,26 +354,41 @@ class DocumentImporter:
                 doc.status = UPDATE
                 report.updated += 1
                 if not same_lines:
-                    doc.lines = self._fill_absent_line_fields(doc.lines, lines, present, len(all_line_fields))
+                    doc.lines = self._fill_absent_line_fields(doc, lines, present, len(all_line_fields), report)
                 else:
                     doc.lines = []  # only the document's own fields changed: its lines stay as they are
 
-    def _fill_absent_line_fields(self, new_lines: list[tuple], old_lines: list[tuple], present: list[int],
-                                 width: int) -> list[tuple]:
-        """Lines rebuilt in full: a column the file lacks keeps the stored line's value (matched by spec and batch),
-        or the field's default for a line that is new."""
+    def _fill_absent_line_fields(self, doc: _Doc, old_lines: list[tuple], present: list[int], width: int,
+                                 report: ImportReport) -> list[tuple]:
+        """Lines rebuilt in full: a column the file lacks keeps the stored line's value, or the field's default for a
+        line that is new. Stored lines are matched on the identity columns (spec_no, batch_no) the file has: without
+        a 批次号 column a line matches the stored line of its spec_no, whatever that line's batch."""
+        new_lines = doc.lines
         if len(present) == width:
             return new_lines
         names = self.line_field_names()
-        identity = [names.index(name) for name in self.line_identity]
-        by_identity = {tuple(old[i] for i in identity): old for old in old_lines}
+        identity = [index for index in (names.index(name) for name in self.line_identity) if index in present]
+        missing = [self.layout.by_key(name).header for name in self.line_identity if names.index(name) not in present]
+        by_identity: dict[tuple, tuple] = {}
+        ambiguous: set[tuple] = set()  # several stored lines share the key the file gives: no way to choose
+        for old in old_lines:
+            key = tuple(old[i] for i in identity)
+            if key in by_identity:
+                ambiguous.add(key)
+            by_identity[key] = old
         defaults = [self.layout.by_key(col.key).default for col in self.layout.columns if col.level == LINE]
         rebuilt = []
         for line in new_lines:
             full = list(defaults)
             for value, index in zip(line[1:], present, strict=True):
                 full[index] = value
-            old = by_identity.get(tuple(full[i] for i in identity))
+            key = tuple(full[i] for i in identity)
+            old = by_identity.get(key)
+            if missing and key in ambiguous:
+                report.add_error(line[0], self.layout.by_key(self.line_identity[0]).header, _(
+                    "已保存的这张单据中有多行是这个商家编码（%(spec)s），文件缺少“%(columns)s”列，无法确定对应哪一行；"
+                    "请加上这一列后再导入") % {"spec": key[0], "columns": "、".join(missing)})
+                continue
             if old is not None:
                 for index in set(range(width)) - set(present):
                     full[index] = old[index]
@@ -422,6 +452,12 @@ class DocumentImporter:
             update_rows(self.document_model, attnames, changes())
             relined = [doc.pk for doc in updated if doc.lines]
             self.line_model.objects.filter(**{f"{self.line_fk}_id__in": relined}).delete()
+            # As after an edit in the admin (return_edited, settlement_edited): a validated document that changed must
+            # be validated again, and its history says why.
+            validated = [self.document_model(pk=doc.pk, **{self.state_field: DocumentState.READY})
+                         for doc in updated if doc.state == DocumentState.READY]
+            move_many(validated, self.state_field, DocumentState.DRAFT, user=self.user,
+                      reason=_("导入修改了单据，需要重新校验"))
         self._create_lines([doc for doc in created + updated if doc.lines])
 
     def _create_lines(self, docs: Iterable[_Doc]) -> None:

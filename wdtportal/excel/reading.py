@@ -16,7 +16,9 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from .errors import SpreadsheetError
+from .extent import FormulaCells
 from .limits import ImportLimits
+from .xls_guard import inspect_xls
 from .xlsx_guard import corrupt, inspect_xlsx, password_protected, too_many_rows
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -36,8 +38,8 @@ class Sheet:
     header: Row
     header_row: int
     data_rows: Iterator[tuple[int, Row]]
-    # Cells that hold a formula, as (Excel row number, index of the column in `header`).
-    formula_cells: set[tuple[int, int]] = field(default_factory=set)
+    # Cells that hold a formula: `(Excel row number, index of the column in header) in formula_cells`.
+    formula_cells: FormulaCells = field(default_factory=FormulaCells)
 
 
 def _blank(row: Row) -> bool:
@@ -63,7 +65,7 @@ def _split_header(rows: Iterator[Row], first_row: int) -> tuple[Row, int]:
     raise SpreadsheetError(_("表格是空的：第一个工作表里没有任何内容。请把数据放在第一个工作表，第一行是列名。"))
 
 
-def _read_excel(data: bytes, kind: str, limits: ImportLimits, formula_cells: list[tuple[int, int]]) -> Sheet:
+def _read_excel(data: bytes, kind: str, limits: ImportLimits, formula_cells: FormulaCells) -> Sheet:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
@@ -83,8 +85,7 @@ def _read_excel(data: bytes, kind: str, limits: ImportLimits, formula_cells: lis
         raise too_many_rows(limits)
     rows = sheet.iter_rows()
     header, header_row = _split_header(rows, first_row)
-    formulas = {(row, column - first_column) for row, column in formula_cells if column >= first_column}
-    return Sheet(kind, header, header_row, _numbered(rows, header_row + 1, limits), formulas)
+    return Sheet(kind, header, header_row, _numbered(rows, header_row + 1, limits), formula_cells.shifted(first_column))
 
 
 def _decode_csv(data: bytes) -> str:
@@ -137,7 +138,7 @@ def open_sheet(data: bytes, file_name: str = "", limits: ImportLimits | None = N
     if data.startswith(OLE_MAGIC):
         if ENCRYPTED_PACKAGE in data:
             raise password_protected()
-        return _read_excel(data, "xls", limits, [])
+        return _read_excel(data, "xls", limits, inspect_xls(data, limits).formula_cells)
     if file_name.lower().endswith(EXCEL_SUFFIXES):
         raise corrupt()
     if b"\0" in data[:8192]:

@@ -6,6 +6,7 @@ them back, so an exported file can be edited and imported again.
 """
 
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,11 +30,27 @@ def _header_cells(sheet: Any, names: Sequence[str], required: set[str] = frozens
     cells = []
     for name in names:
         cell = WriteOnlyCell(sheet, value=name)
+        if isinstance(name, str):
+            cell.data_type = "s"  # a header that starts with "=" stays text
         cell.font = _BOLD
         if name in required:
             cell.fill = _REQUIRED
         cells.append(cell)
     return cells
+
+
+def _as_text(sheet: Any, row: Sequence[Any]) -> Sequence[Any]:
+    """The row with each text that starts with "=" as a text cell: openpyxl would write it as a live formula (formula
+    injection from a remark or a WDT message, and an export that no longer imports)."""
+    cells = None
+    for index, value in enumerate(row):
+        if value.__class__ is str and value[:1] == "=":
+            if cells is None:
+                cells = list(row)
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cells[index] = cell
+    return row if cells is None else cells
 
 
 def _to_bytes(workbook: Workbook) -> bytes:
@@ -81,7 +98,7 @@ def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]])
     sheet.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, headers))
     for row in rows:
-        sheet.append(row)
+        sheet.append(_as_text(sheet, row))
     return _to_bytes(workbook)
 
 
@@ -99,13 +116,21 @@ def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: I
     sheet = workbook.create_sheet(_("导入数据"))
     sheet.freeze_panes = "A2"
     header = list(sheet_in.header)
+    rows = sheet_in.data_rows
+    copy_header = getattr(report, "copy_header", None)
+    if copy_header is not None:
+        # The first row is data (a stop-waiting list without a header): it goes below a header of our own.
+        rows = itertools.chain([(sheet_in.header_row, header)], rows)
+        header = list(copy_header)
     sheet.append(_header_cells(sheet, [*["" if v is None else v for v in header], ERROR_COLUMN]))
     width = len(header)
-    for number, row in sheet_in.data_rows:
+    for number, row in rows:
         values = list(row[:width]) + [""] * (width - len(row))
         messages = by_row.get(number)
+        values = _as_text(sheet, values)
         if messages:
             cell = WriteOnlyCell(sheet, value="；".join(messages))
+            cell.data_type = "s"
             cell.font = _ERROR
             cell.alignment = Alignment(wrap_text=False)
             sheet.append([*values, cell])

@@ -30,6 +30,10 @@ from .models import ItemState, Job, JobItem, JobRunner
 
 logger = logging.getLogger(__name__)
 
+# Documents looked up and moved per query when a job starts (one `pk IN (...)` of 100,000 ids is too many for SQLite).
+LOOKUP_CHUNK = 500
+
+
 def skip_reason(state: str, *, sends_again: bool = False) -> str:
     """Why a job does not queue a document in `state` (see `KindSpec.queueable`)."""
     if state == DocumentState.QUEUED:
@@ -49,8 +53,10 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
     spec = get_kind(kind)
     ids = [getattr(d, "pk", d) for d in documents]
     with transaction.atomic():
-        locked = spec.model._default_manager.select_for_update().filter(pk__in=ids)
-        by_id = {doc.pk: doc for doc in locked}
+        by_id = {}
+        for start in range(0, len(ids), LOOKUP_CHUNK):  # a stop-waiting list may name 100,000 returns
+            locked = spec.model._default_manager.select_for_update().filter(pk__in=ids[start:start + LOOKUP_CHUNK])
+            by_id.update((doc.pk, doc) for doc in locked)
         job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=len(by_id),
                                  language=_language(language))
         items = []
@@ -67,8 +73,10 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
             items.append(item)
         JobItem.objects.bulk_create(items, batch_size=500)
         reason = _("主管确认后重新发送，加入后台任务 #%(id)s") if spec.sends_again else _("加入后台任务 #%(id)s")
-        move_many([d for d in by_id.values() if getattr(d, spec.state_field) in spec.queueable], spec.state_field,
-                  DocumentState.QUEUED, user=user, reason=reason % {"id": job.pk})
+        queueable = [d for d in by_id.values() if getattr(d, spec.state_field) in spec.queueable]
+        for start in range(0, len(queueable), LOOKUP_CHUNK):
+            move_many(queueable[start:start + LOOKUP_CHUNK], spec.state_field, DocumentState.QUEUED, user=user,
+                      reason=reason % {"id": job.pk})
         job.skipped = sum(1 for i in items if i.state == ItemState.SKIPPED)
         if job.skipped == job.total:
             job.started_at = job.finished_at = timezone.now()
