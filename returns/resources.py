@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from settlements.services import settlement_drafts_link
 from wdtportal.excel.cells import CellError, text_cleaner
 from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column, normalize_header
 from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport, formula_message
@@ -114,6 +115,10 @@ class ReturnsImporter(DocumentImporter):
     def prepare_new(self, values: dict[str, Any]) -> None:
         if not values["outer_no"]:
             values["outer_no"] = new_outer_no()
+
+    def after_write(self, created_keys: list[Any]) -> None:
+        # Settlement drafts imported before their return now find it.
+        settlement_drafts_link(return_nos=created_keys)
 
 
 def import_returns(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = False) -> ImportReport:

@@ -115,3 +115,14 @@ def test_the_link_is_read_only_in_the_admin_and_follows_the_return_no_typed_ther
     assert response.status_code == 302 and linked(draft) == first  # a forged link is ignored
     response = client.post(reverse(DRAFT_CHANGE, args=[draft.pk]), {**form, "return_no": "CR2026119713"})
     assert response.status_code == 302 and linked(draft) == second
+
+
+def test_a_return_imported_after_its_draft_is_linked_by_the_import():
+    from returns.resources import import_returns
+    from tests.excel.files import return_row, xlsx
+
+    draft = make_draft("CR2026119711")
+    report = import_returns(xlsx([return_row("CR2026119711", "SKU-1", 2), return_row("CR2026119712", "SKU-1", 1)]),
+                            file_name="退货.xlsx")
+    assert report.ok, report.error_lines()
+    assert linked(draft) == PurchaseReturn.objects.get(return_no="CR2026119711")

@@ -459,6 +459,7 @@ class DocumentImporter:
             move_many(validated, self.state_field, DocumentState.DRAFT, user=self.user,
                       reason=_("导入修改了单据，需要重新校验"))
         self._create_lines([doc for doc in created + updated if doc.lines])
+        self.after_write([key for key, doc in zip(keys, chunk, strict=True) if doc.status == NEW])
 
     def _create_lines(self, docs: Iterable[_Doc]) -> None:
         names = [col.field_name for col in self.line_cols]
@@ -490,3 +491,6 @@ class DocumentImporter:
 
     def prepare_update(self, values: dict[str, Any]) -> None:
         """Complete the fields written to an updated document (the file's, by attribute name)."""
+
+    def after_write(self, created_keys: list[Any]) -> None:
+        """After a chunk is written, in the import's transaction: the numbers of the documents it created."""
