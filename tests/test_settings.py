@@ -8,11 +8,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _clean_env() -> dict[str, str]:
+    ours = ("WDT_", "DEBUG", "SECRET_KEY", "DJANGO_", "SECURE_", "JOBS_", "DATABASE_URL")
+    return {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    ours = ("WDT_", "DEBUG", "SECRET_KEY", "DJANGO_", "SECURE_")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    clean |= {"DJANGO_SETTINGS_MODULE": "wdtportal.settings", "DATABASE_URL": "sqlite:////tmp/unused.sqlite3"}
+    clean = _clean_env() | {"DJANGO_SETTINGS_MODULE": "wdtportal.settings",
+                            "DATABASE_URL": "sqlite:////tmp/unused.sqlite3"}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean | env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _manage_python(script: str, **env: str) -> subprocess.CompletedProcess:
+    """`python -c script` in the project, with none of our settings in the environment but `env`."""
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=_clean_env() | env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -35,3 +45,39 @@ def test_sandbox_is_not_mounted_by_default():
                      SECRET_KEY="x" * 60, DEBUG="0")
     assert result.returncode != 0
     assert "Resolver404" in result.stderr
+
+
+# Runs Django as if `.env.example` had been copied to `.env`: settings.py reads the example in its place.
+AS_IF_COPIED = """
+import environ
+_read = environ.Env.read_env.__func__
+environ.Env.read_env = classmethod(lambda cls, env_file=None, **kw: _read(cls, "{root}/.env.example", **kw))
+import django
+django.setup()
+from django.conf import settings
+from wdtportal.wdt.client import enterprise_client_from_settings, qjb_client_from_settings
+qjb, ent = qjb_client_from_settings(), enterprise_client_from_settings()
+print(qjb.sid, qjb.appkey, qjb.salt, ent.sid, ent.appkey, qjb.base_url, settings.JOBS_STALE_AFTER)
+"""
+
+
+def test_a_copied_env_example_keeps_the_demo_credentials_and_the_test_settings():
+    script = AS_IF_COPIED.format(root=ROOT)
+    demo = _manage_python(script, DJANGO_SETTINGS_MODULE="wdtportal.settings", DEBUG="1", WDT_SANDBOX="1")
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.split() == ["sandbox-sid", "sandbox-appkey", "sandbox-salt", "sandbox-sid", "sandbox-appkey",
+                                   "http://127.0.0.1:8000/sandbox", "20.0"]
+    tests = _manage_python(script, DJANGO_SETTINGS_MODULE="wdtportal.settings_test")
+    assert tests.returncode == 0, tests.stderr
+    assert tests.stdout.split()[:3] == ["sandbox-sid", "sandbox-appkey", "sandbox-salt"]
+    assert tests.stdout.split()[-1] == "4.0", "the test settings' quick job recovery survives a copied .env"
+
+
+def test_empty_wdt_values_count_as_unset():
+    result = _manage_python(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.WDT_QJB_SID, s.WDT_ENT_APPSECRET, s.WDT_MAX_RETRIES, s.WDT_TIMEOUT, s.WDT_QJB_RATE)",
+        DJANGO_SETTINGS_MODULE="wdtportal.settings", DEBUG="1", WDT_SANDBOX="1", WDT_QJB_SID="",
+        WDT_ENT_APPSECRET=" ", WDT_MAX_RETRIES="", WDT_TIMEOUT="", WDT_QJB_RATE="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sandbox-sid", "sandbox-secret", "3", "5,30", "10.0"]
