@@ -1,6 +1,7 @@
 """Every path of both clients against the sandbox over real HTTP, and the call-log row each one leaves."""
 
 import json
+import logging
 import socket
 import time
 from dataclasses import dataclass
@@ -10,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.forms.models import model_to_dict
 
-from wdtportal.wdt.calllog import call_context
+from wdtportal.wdt.calllog import call_context, record_call
 from wdtportal.wdt.errors import (
     RATE_LIMIT_MESSAGES,
     WdtApiError,
@@ -244,3 +246,28 @@ def test_faults_can_target_one_method(sandbox):
     with pytest.raises(WdtTransportError):
         ENTERPRISE.create(sandbox.enterprise_client())
     assert [(r.gateway, r.outcome) for r in rows()] == [("qjb", "ok"), ("enterprise", "unknown")]
+
+
+@both
+def test_a_call_log_that_cannot_be_written_loses_neither_wdts_answer_nor_the_retries(sandbox, gw, caplog):
+    def broken_log(**fields):
+        raise OperationalError("database is locked: " + json.dumps(fields["request_payload"]))
+
+    sandbox.faults(rate_limit_rate=1, max_faults=1)
+    with caplog.at_level(logging.WARNING, logger="wdtportal.wdt.client"):
+        answer = gw.create(gw.client(sandbox, recorder=broken_log))
+    if gw is QJB:
+        assert answer["order_no"].startswith("JS"), "the settlement's number reaches the caller"
+    else:
+        assert answer == {"code": 0, "message": "succeed"}
+    assert gw.created(sandbox) == 1, "rate-limited once, then retried and done"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "wdtportal.wdt.client"]
+    assert len(warnings) == 2 and all("OperationalError" in w and gw.method in w for w in warnings)
+    assert not any("SKU-A" in w or "CR1" in w for w in warnings), "no payload in the warning"
+
+
+def test_the_call_log_cuts_long_values_to_its_columns(db):
+    row = record_call(gateway="enterprise", method="m" * 150, outcome="refused", error_code="E" * 100,
+                      error_message="x" * 5000, http_status=200)
+    row.refresh_from_db()
+    assert (len(row.method), len(row.error_code), len(row.error_message)) == (100, 40, 5000)

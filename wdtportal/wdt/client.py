@@ -12,6 +12,7 @@ an answer that is not JSON) is raised for the caller to hold as an unknown outco
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ from .errors import (
 )
 
 Recorder = Callable[..., Any]
+logger = logging.getLogger(__name__)
 
 
 class Pacer(Protocol):
@@ -170,8 +172,15 @@ class _BaseClient:
             self._record(method, log)
 
     def _record(self, method: str, log: dict[str, Any]) -> None:
-        if self.recorder is not None:
+        if self.recorder is None:
+            return
+        try:
             self.recorder(gateway=self.gateway, method=method, **log)
+        except Exception as exc:
+            # The log must never replace WDT's answer (a settlement's JS number) nor break the retries. Only the
+            # error's type is logged: its text may quote the payload.
+            logger.warning("WDT call log: could not record a %s call to %s (%s)", self.gateway, method,
+                           type(exc).__name__)
 
     @staticmethod
     def _json_answer(response: requests.Response) -> dict[str, Any]:
