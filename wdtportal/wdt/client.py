@@ -6,7 +6,8 @@
 
 Retries happen only where they are safe: WDT's rate-limit refusals (not executed) and failures to connect
 (never sent). Anything after the request may have reached WDT (read timeout, dropped connection, 5xx,
-an answer that is not JSON) is raised for the caller to hold as an unknown outcome.
+an answer that is not JSON, a redirect, which is never followed) is raised for the caller to hold as an
+unknown outcome.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -184,6 +186,16 @@ class _BaseClient:
 
     @staticmethod
     def _json_answer(response: requests.Response) -> dict[str, Any]:
+        if 300 <= response.status_code < 400:
+            # Never followed: a redirect would re-send the signed request somewhere else. Its Location (and body)
+            # may quote our query with the salt and sign, so only its scheme, host and path are kept.
+            target = urlsplit(response.headers.get("Location", ""))
+            where = urlunsplit((target.scheme, target.netloc, target.path, "", ""))
+            raise WdtProtocolError(
+                f"WDT answered HTTP {response.status_code}, a redirect{f' to {where}' if where else ''}; "
+                "it is not followed: check the gateway URL",
+                http_status=response.status_code,
+            )
         if response.status_code >= 500:
             raise WdtTransportError(
                 f"WDT answered HTTP {response.status_code}; the request may have been executed",
@@ -264,6 +276,7 @@ class QjbClient(_BaseClient):
                 data=body.encode("utf-8"),
                 headers={"Content-Type": "application/json; charset=utf-8"},
                 timeout=self.timeout,
+                allow_redirects=False,
             )
 
         def parse(response: requests.Response) -> Any:
@@ -300,6 +313,7 @@ class EnterpriseClient(_BaseClient):
                 f"{self.base_url}/openapi2/{endpoint}",
                 data=self.signed_fields(fields),
                 timeout=self.timeout,
+                allow_redirects=False,
             )
 
         def parse(response: requests.Response) -> dict[str, Any]:
