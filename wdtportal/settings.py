@@ -223,12 +223,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_query_strings": {"()": "wdtportal.wdt.logfilters.DropQueryStrings"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # urllib3 logs request lines, query strings included; keep it quiet so that no sign or salt is logged.
         "urllib3": {"level": "WARNING"},
-        "django.server": {"level": "WARNING"},
+        # The development servers' request lines (the sandbox's 4xx/5xx among them), without their query strings.
+        "django.server": {"handlers": ["console"], "level": "WARNING", "filters": ["no_query_strings"],
+                          "propagate": False},
     },
 }
 

@@ -4,6 +4,7 @@ import json
 import logging
 import socket
 import time
+import traceback
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -286,3 +287,16 @@ def test_a_redirect_is_not_followed_and_is_a_protocol_error(sandbox, gw, fake_ga
     assert gw.created(sandbox) == 0 and len(fake_gateway.paths) == 1
     [row] = rows()
     assert (row.outcome, row.http_status) == ("unknown", 307)
+
+
+@both
+def test_no_secret_salt_or_sign_reaches_a_transport_errors_traceback(sandbox, gw, settings):
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = f"http://127.0.0.1:{closed_port()}/sandbox"
+    with pytest.raises(WdtTransportError) as caught:
+        gw.create(gw.client(sandbox, max_retries=0))
+    text = "".join(traceback.format_exception(caught.value))
+    secret, salt = settings.WDT_QJB_APPSECRET.split(":")
+    for value in (secret, salt, settings.WDT_ENT_APPSECRET, "salt=", "sign="):
+        assert value not in text
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert "no answer from WDT (ConnectionError: NewConnectionError); the request was not sent" in text, "the kind"

@@ -44,6 +44,7 @@ def serve(command: list[str], settings, pattern: str, env: dict[str, str] | None
             if match and not found:
                 found.append(match.group(1))
 
+    process.lines = seen  # everything it printed, for tests that read its log
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     for _ in range(200):
@@ -95,6 +96,26 @@ def test_wdt_sandbox_command_serves_plain_http_under_production_settings(transac
         assert SandboxSettlement.objects.get().order_no == data["order_no"]
     finally:
         stop(process)
+
+
+def test_the_sandbox_servers_request_log_leaves_the_query_with_salt_and_sign_out(transactional_db, settings):
+    faults.configure(error_rate=1)  # a 503, which the server logs as an error with its request line
+    process, url = serve([sys.executable, "manage.py", "wdt_sandbox", "--port", "0"], settings,
+                         r"(http://127\.0\.0\.1:\d+/sandbox)")
+    try:
+        settings.WDT_QJB_URL = url
+        with pytest.raises(WdtTransportError):
+            qjb_client_from_settings().call(UPLOAD, {"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "1"}])
+        for _ in range(100):
+            if any(" 503 " in line for line in process.lines):
+                break
+            threading.Event().wait(0.05)
+    finally:
+        stop(process)
+    output = "".join(process.lines)
+    assert '"POST /sandbox/openapi HTTP/1.1" 503' in output
+    salt = settings.WDT_QJB_APPSECRET.split(":")[1]
+    assert salt not in output and "sign=" not in output
 
 
 def test_lost_answer_under_gunicorn_drops_the_connection_after_commit(transactional_db, settings):

@@ -81,6 +81,30 @@ def _never_reached(exc: requests.RequestException) -> bool:
     return False
 
 
+def _failure_kind(exc: requests.RequestException) -> str:
+    """What went wrong, by exception types only: the exceptions' texts quote the URL (salt, sign)."""
+    if isinstance(exc, requests.ReadTimeout):
+        return "read timeout"
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connect timeout"
+    inner = exc.args[0] if exc.args else None
+    inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError wraps the actual failure
+    return type(exc).__name__ + (f": {type(inner).__name__}" if isinstance(inner, BaseException) else "")
+
+
+def _send(send: Callable[[], requests.Response]) -> requests.Response | WdtTransportError:
+    """The response, or the WdtTransportError to raise (returned, so that it is raised free of the original)."""
+    try:
+        return send()
+    except requests.RequestException as exc:
+        reached = not _never_reached(exc)
+        return WdtTransportError(
+            f"no answer from WDT ({_failure_kind(exc)}); "
+            + ("the request may have reached WDT" if reached else "the request was not sent"),
+            may_have_reached=reached,
+        )
+
+
 class _BaseClient:
     gateway: str = ""
 
@@ -148,16 +172,11 @@ class _BaseClient:
         started = time.monotonic()
         try:
             with self.pacer.slot(self.gateway):
-                try:
-                    response = send()
-                except requests.RequestException as exc:
-                    reached = not _never_reached(exc)
-                    kind = "read timeout" if isinstance(exc, requests.ReadTimeout) else type(exc).__name__
-                    raise WdtTransportError(
-                        f"no answer from WDT ({kind}); "
-                        + ("the request may have reached WDT" if reached else "the request was not sent"),
-                        may_have_reached=reached,
-                    ) from exc
+                response = _send(send)
+            if isinstance(response, WdtTransportError):
+                # Raised here, outside any handler: the exception of requests quotes the URL, whose query holds
+                # the salt and the sign, so it must be neither the cause nor the context of ours.
+                raise response
             log["http_status"] = response.status_code
             result = parse(response)
         except WdtError as exc:
