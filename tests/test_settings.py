@@ -1,6 +1,7 @@
 """Production settings: `check --deploy` is clean, and the portal refuses to start without a secret key."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,30 @@ def test_empty_wdt_values_count_as_unset():
         WDT_ENT_APPSECRET=" ", WDT_MAX_RETRIES="", WDT_TIMEOUT="", WDT_QJB_RATE="")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["sandbox-sid", "sandbox-secret", "3", "5,30", "10.0"]
+
+
+def _settings_read() -> set[str]:
+    """Every environment variable settings.py reads."""
+    source = (ROOT / "wdtportal" / "settings.py").read_text()
+    names = set(re.findall(r'env\.\w+\("([A-Z][A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'_wdt_env\(env\.\w+, "([A-Z][A-Z0-9_]+)"', source))
+    names |= {f"WDT_{n}" for n in re.findall(r'_wdt_setting\("([A-Z][A-Z0-9_]+)"\)', source)}
+    return names
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example():
+    names = _settings_read() | {"WEB_CONCURRENCY"}  # the Makefile's, for gunicorn
+    assert {"DATABASE_URL", "WDT_QJB_APPSECRET", "WDT_MAX_RETRIES", "LOG_LEVEL"} <= names
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    documented = {name for row in table.splitlines() if row.startswith("| `")
+                  for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split(" | ")[0])}
+    assert names - documented == set(), "missing from the README's Settings table"
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert names - listed == set(), "missing from .env.example"
+
+
+def test_env_example_sets_no_database_other_than_the_default():
+    example = (ROOT / ".env.example").read_text()
+    assert not re.search(r"^DATABASE_URL=", example, re.MULTILINE), "a relative sqlite path would depend on the cwd"
