@@ -153,6 +153,7 @@ def test_lost_answer_after_commit_is_unknown_not_retried_and_the_work_was_done(s
     with pytest.raises(WdtTransportError) as caught:
         gw.create(gw.client(sandbox))
     assert caught.value.may_have_reached and caught.value.outcome_unknown
+    assert "timeout" not in caught.value.message, "the socket was dropped, not left to time out"
     assert gw.created(sandbox) == 1, "the sandbox committed the work before dropping the connection"
     [row] = rows()
     assert row.outcome == "unknown" and row.http_status is None
@@ -300,3 +301,38 @@ def test_no_secret_salt_or_sign_reaches_a_transport_errors_traceback(sandbox, gw
         assert value not in text
     assert caught.value.__cause__ is None and caught.value.__context__ is None
     assert "no answer from WDT (ConnectionError: NewConnectionError); the request was not sent" in text, "the kind"
+
+
+@both
+@pytest.mark.parametrize("body", ["OK", "<html>网关</html>", "", '"just a string"'])
+def test_http_200_that_is_not_a_json_object_is_a_protocol_error(sandbox, gw, fake_gateway, settings, body):
+    fake_gateway.answers(200, body, {"Content-Type": "text/html; charset=utf-8"})
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.http_status == 200 and caught.value.outcome_unknown
+    assert len(fake_gateway.paths) == 1, "an answer that may follow an execution is never retried"
+    [row] = rows()
+    assert (row.outcome, row.http_status, row.answer_text) == ("unknown", 200, body)
+
+
+@both
+@pytest.mark.parametrize("answer", [{}, {"message": "succeed"}, {"data": {"order_no": "JS1"}}])
+def test_json_without_status_or_code_is_a_protocol_error(sandbox, gw, fake_gateway, settings, answer):
+    fake_gateway.answers(200, json.dumps(answer))
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.outcome_unknown and ("status" if gw is QJB else "code") in caught.value.message
+    assert [r.outcome for r in rows()] == ["unknown"]
+
+
+@pytest.mark.parametrize("answer", [{"status": 0}, {"status": 0, "data": None}, {"status": "0", "message": ""}])
+def test_flagship_status_0_without_data_is_a_protocol_error(sandbox, fake_gateway, settings, answer):
+    fake_gateway.answers(200, json.dumps(answer))
+    settings.WDT_QJB_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        QJB.create(sandbox.qjb_client())
+    assert caught.value.outcome_unknown and "no data" in caught.value.message
+    [row] = rows()
+    assert (row.outcome, json.loads(row.answer_text)) == ("unknown", answer)

@@ -302,7 +302,12 @@ class QjbClient(_BaseClient):
             answer = self._json_answer(response)
             status = answer.get("status")
             if status in (0, "0"):
-                return answer.get("data")
+                # Both methods the portal calls answer data on success (a settlement's number is in it): without
+                # it the call may have been executed, but we cannot tell what came of it.
+                if answer.get("data") is None:
+                    raise WdtProtocolError("WDT's answer has status 0 but no data", http_status=response.status_code,
+                                           body=response.text[:2000])
+                return answer["data"]
             if status is None:
                 raise WdtProtocolError("WDT's answer has no status", http_status=response.status_code,
                                        body=response.text[:2000])
