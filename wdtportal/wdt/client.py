@@ -322,14 +322,14 @@ class EnterpriseClient(_BaseClient):
     gateway = "enterprise"
 
     def signed_fields(self, fields: dict[str, Any], *, now: float | None = None) -> dict[str, str]:
-        form = {k: v if isinstance(v, str) else signing.dumps(v) if isinstance(v, dict | list) else str(v)
-                for k, v in fields.items()}
+        form = {k: signing.form_value(v) for k, v in fields.items()}
         form.update(sid=self.sid, appkey=self.appkey, timestamp=str(signing.enterprise_timestamp(now)))
         form["sign"] = signing.enterprise_sign(form, self._appsecret)
         return form
 
     def call(self, endpoint: str, **fields: Any) -> dict[str, Any]:
-        """Send the business `fields` (dicts and lists JSON-encoded) and return the parsed answer."""
+        """Send the business `fields` (see `signing.form_value`: dicts and lists JSON-encoded, Decimals written
+        in full) and return the parsed answer."""
         payload = json.loads(signing.dumps(fields))
 
         def send() -> requests.Response:
