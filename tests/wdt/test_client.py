@@ -336,3 +336,24 @@ def test_flagship_status_0_without_data_is_a_protocol_error(sandbox, fake_gatewa
     assert caught.value.outcome_unknown and "no data" in caught.value.message
     [row] = rows()
     assert (row.outcome, json.loads(row.answer_text)) == ("unknown", answer)
+
+
+@both
+@pytest.mark.parametrize("message", [*RATE_LIMIT_MESSAGES, "超过每分钟最大调用频率限制",
+                                     "超过每分钟最大调用次数(600)限制，请稍后重试"])
+def test_rate_limit_messages_worded_otherwise_are_still_a_rate_limit(sandbox, gw, fake_gateway, settings, message):
+    fake_gateway.answers(200, json.dumps({"status" if gw is QJB else "code": gw.refusal_code, "message": message}))
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtRateLimited):
+        gw.create(gw.client(sandbox, max_retries=1))
+    assert [r.outcome for r in rows()] == ["rate_limited"] * 2 and len(fake_gateway.paths) == 2, "retried once"
+
+
+@both
+def test_other_refusals_mentioning_limits_are_not_a_rate_limit(sandbox, gw, fake_gateway, settings):
+    fake_gateway.answers(200, json.dumps({"status" if gw is QJB else "code": gw.refusal_code,
+                                          "message": "单据数量超过最大限制"}))
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtApiError) as caught:
+        gw.create(gw.client(sandbox))
+    assert not isinstance(caught.value, WdtRateLimited) and len(fake_gateway.paths) == 1

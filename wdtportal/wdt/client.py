@@ -27,13 +27,13 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 
 from . import signing
 from .errors import (
-    RATE_LIMIT_MESSAGES,
     WdtApiError,
     WdtConfigurationError,
     WdtError,
     WdtProtocolError,
     WdtRateLimited,
     WdtTransportError,
+    is_rate_limit_message,
 )
 
 Recorder = Callable[..., Any]
@@ -257,7 +257,7 @@ def _log_fields_for_error(exc: WdtError) -> dict[str, Any]:
 
 
 def _refusal(code: int | str, message: str, http_status: int) -> WdtApiError:
-    cls = WdtRateLimited if message in RATE_LIMIT_MESSAGES else WdtApiError
+    cls = WdtRateLimited if is_rate_limit_message(message) else WdtApiError
     return cls(code, message, http_status=http_status)
 
 
