@@ -125,3 +125,15 @@ def test_sandbox_state_is_visible_read_only_in_the_admin(admin_client):
     assert admin_client.get(reverse("admin:wdt_sandbox_sandboxreturn_add")).status_code == 403
     for name in ("sandboxoutbound", "sandboxsettlement"):
         assert admin_client.get(reverse(f"admin:wdt_sandbox_{name}_changelist")).status_code == 200
+
+
+def test_call_log_search_finds_a_return_number_inside_a_stop_waiting_batch(admin_client, db):
+    numbers = [f"CR20261100{i:02d}" for i in range(1, 41)]
+    WdtCall.objects.create(gateway="qjb", method="purchase.PurchaseReturn.pending", outcome="ok",
+                           request_payload=[numbers], document_label=f"{numbers[0]} 等40张")
+    WdtCall.objects.create(gateway="qjb", method="purchase.PurchaseReturn.pending", outcome="ok",
+                           request_payload=[["CR2026119999"]], document_label="CR2026119999")
+    url = reverse("admin:wdt_wdtcall_changelist")
+    found = admin_client.get(url, {"q": "CR2026110037"})
+    assert found.status_code == 200
+    assert "CR2026110001 等40张" in found.text and "CR2026119999" not in found.text

@@ -1,8 +1,10 @@
 """Every path of both clients against the sandbox over real HTTP, and the call-log row each one leaves."""
 
 import json
+import logging
 import socket
 import time
+import traceback
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,9 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.forms.models import model_to_dict
 
-from wdtportal.wdt.calllog import call_context
+from wdtportal.wdt.calllog import call_context, record_call
 from wdtportal.wdt.errors import (
     RATE_LIMIT_MESSAGES,
     WdtApiError,
@@ -150,6 +153,7 @@ def test_lost_answer_after_commit_is_unknown_not_retried_and_the_work_was_done(s
     with pytest.raises(WdtTransportError) as caught:
         gw.create(gw.client(sandbox))
     assert caught.value.may_have_reached and caught.value.outcome_unknown
+    assert "timeout" not in caught.value.message, "the socket was dropped, not left to time out"
     assert gw.created(sandbox) == 1, "the sandbox committed the work before dropping the connection"
     [row] = rows()
     assert row.outcome == "unknown" and row.http_status is None
@@ -244,3 +248,112 @@ def test_faults_can_target_one_method(sandbox):
     with pytest.raises(WdtTransportError):
         ENTERPRISE.create(sandbox.enterprise_client())
     assert [(r.gateway, r.outcome) for r in rows()] == [("qjb", "ok"), ("enterprise", "unknown")]
+
+
+@both
+def test_a_call_log_that_cannot_be_written_loses_neither_wdts_answer_nor_the_retries(sandbox, gw, caplog):
+    def broken_log(**fields):
+        raise OperationalError("database is locked: " + json.dumps(fields["request_payload"]))
+
+    sandbox.faults(rate_limit_rate=1, max_faults=1)
+    with caplog.at_level(logging.WARNING, logger="wdtportal.wdt.client"):
+        answer = gw.create(gw.client(sandbox, recorder=broken_log))
+    if gw is QJB:
+        assert answer["order_no"].startswith("JS"), "the settlement's number reaches the caller"
+    else:
+        assert answer == {"code": 0, "message": "succeed"}
+    assert gw.created(sandbox) == 1, "rate-limited once, then retried and done"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "wdtportal.wdt.client"]
+    assert len(warnings) == 2 and all("OperationalError" in w and gw.method in w for w in warnings)
+    assert not any("SKU-A" in w or "CR1" in w for w in warnings), "no payload in the warning"
+
+
+def test_the_call_log_cuts_long_values_to_its_columns(db):
+    row = record_call(gateway="enterprise", method="m" * 150, outcome="refused", error_code="E" * 100,
+                      error_message="x" * 5000, http_status=200)
+    row.refresh_from_db()
+    assert (len(row.method), len(row.error_code), len(row.error_message)) == (100, 40, 5000)
+
+
+@both
+def test_a_redirect_is_not_followed_and_is_a_protocol_error(sandbox, gw, fake_gateway, live_server, settings):
+    # A 307 keeps the method and body: followed, it would re-send the signed request to the sandbox and create there.
+    fake_gateway.answer = lambda path: (307, {"Location": live_server.url + path}, b"")
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.http_status == 307 and caught.value.outcome_unknown
+    assert f"redirect to {live_server.url}/sandbox/openapi" in caught.value.message
+    assert "salt" not in caught.value.message and "sign" not in caught.value.message, "the query is not quoted"
+    assert gw.created(sandbox) == 0 and len(fake_gateway.paths) == 1
+    [row] = rows()
+    assert (row.outcome, row.http_status) == ("unknown", 307)
+
+
+@both
+def test_no_secret_salt_or_sign_reaches_a_transport_errors_traceback(sandbox, gw, settings):
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = f"http://127.0.0.1:{closed_port()}/sandbox"
+    with pytest.raises(WdtTransportError) as caught:
+        gw.create(gw.client(sandbox, max_retries=0))
+    text = "".join(traceback.format_exception(caught.value))
+    secret, salt = settings.WDT_QJB_APPSECRET.split(":")
+    for value in (secret, salt, settings.WDT_ENT_APPSECRET, "salt=", "sign="):
+        assert value not in text
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert "no answer from WDT (ConnectionError: NewConnectionError); the request was not sent" in text, "the kind"
+
+
+@both
+@pytest.mark.parametrize("body", ["OK", "<html>网关</html>", "", '"just a string"'])
+def test_http_200_that_is_not_a_json_object_is_a_protocol_error(sandbox, gw, fake_gateway, settings, body):
+    fake_gateway.answers(200, body, {"Content-Type": "text/html; charset=utf-8"})
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.http_status == 200 and caught.value.outcome_unknown
+    assert len(fake_gateway.paths) == 1, "an answer that may follow an execution is never retried"
+    [row] = rows()
+    assert (row.outcome, row.http_status, row.answer_text) == ("unknown", 200, body)
+
+
+@both
+@pytest.mark.parametrize("answer", [{}, {"message": "succeed"}, {"data": {"order_no": "JS1"}}])
+def test_json_without_status_or_code_is_a_protocol_error(sandbox, gw, fake_gateway, settings, answer):
+    fake_gateway.answers(200, json.dumps(answer))
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        gw.create(gw.client(sandbox))
+    assert caught.value.outcome_unknown and ("status" if gw is QJB else "code") in caught.value.message
+    assert [r.outcome for r in rows()] == ["unknown"]
+
+
+@pytest.mark.parametrize("answer", [{"status": 0}, {"status": 0, "data": None}, {"status": "0", "message": ""}])
+def test_flagship_status_0_without_data_is_a_protocol_error(sandbox, fake_gateway, settings, answer):
+    fake_gateway.answers(200, json.dumps(answer))
+    settings.WDT_QJB_URL = fake_gateway.url
+    with pytest.raises(WdtProtocolError) as caught:
+        QJB.create(sandbox.qjb_client())
+    assert caught.value.outcome_unknown and "no data" in caught.value.message
+    [row] = rows()
+    assert (row.outcome, json.loads(row.answer_text)) == ("unknown", answer)
+
+
+@both
+@pytest.mark.parametrize("message", [*RATE_LIMIT_MESSAGES, "超过每分钟最大调用频率限制",
+                                     "超过每分钟最大调用次数(600)限制，请稍后重试"])
+def test_rate_limit_messages_worded_otherwise_are_still_a_rate_limit(sandbox, gw, fake_gateway, settings, message):
+    fake_gateway.answers(200, json.dumps({"status" if gw is QJB else "code": gw.refusal_code, "message": message}))
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtRateLimited):
+        gw.create(gw.client(sandbox, max_retries=1))
+    assert [r.outcome for r in rows()] == ["rate_limited"] * 2 and len(fake_gateway.paths) == 2, "retried once"
+
+
+@both
+def test_other_refusals_mentioning_limits_are_not_a_rate_limit(sandbox, gw, fake_gateway, settings):
+    fake_gateway.answers(200, json.dumps({"status" if gw is QJB else "code": gw.refusal_code,
+                                          "message": "单据数量超过最大限制"}))
+    settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
+    with pytest.raises(WdtApiError) as caught:
+        gw.create(gw.client(sandbox))
+    assert not isinstance(caught.value, WdtRateLimited) and len(fake_gateway.paths) == 1

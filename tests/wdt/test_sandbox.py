@@ -11,6 +11,8 @@ from django.conf import settings
 
 from wdtportal.wdt import signing
 from wdtportal.wdt.client import EnterpriseClient, QjbClient
+from wdtportal.wdt.errors import WdtApiError
+from wdtportal.wdt.models import WdtCall
 from wdtportal.wdt.sandbox import state
 from wdtportal.wdt.sandbox.models import SandboxReturn
 
@@ -328,3 +330,20 @@ def test_invalid_utf8_body_is_refused(wdt_sandbox):
     query = client.signed_query(PENDING, "x")
     response = requests.post(f"{wdt_sandbox.url}/openapi", params=query, data=b"\xff\xfe", timeout=10)
     assert response.status_code == 200 and response.json()["status"] == 100
+
+
+def test_flagship_refuses_a_version_other_than_1_0(wdt_sandbox):
+    wdt_sandbox.seed_return("CR1", LINES)
+    body = '[["CR1"]]'
+    query = wdt_sandbox.qjb_client().signed_query(PENDING, body) | {"v": "2.0"}
+    query["sign"] = signing.qjb_sign(query, body, settings.WDT_QJB_APPSECRET.split(":")[0])  # signed as sent
+    answer = requests.post(f"{wdt_sandbox.url}/openapi", params=query, data=body, timeout=10).json()
+    assert answer["status"] == 100 and "版本号v" in answer["message"]
+    assert SandboxReturn.objects.get(return_no="CR1").waiting
+
+
+def test_an_unknown_enterprise_endpoint_is_a_refusal_in_the_gateways_shape(wdt_sandbox):
+    with pytest.raises(WdtApiError) as caught:
+        wdt_sandbox.enterprise_client().call("purchase_return_order_delete.php", purchase_return_info={"a": "1"})
+    assert caught.value.code == "9" and "purchase_return_order_delete.php" in caught.value.message
+    assert WdtCall.objects.get().outcome == "refused", "a refusal, not an unknown outcome"

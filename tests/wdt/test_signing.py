@@ -73,3 +73,16 @@ def test_appsecret_without_colon_is_a_configuration_error():
 def test_timestamps():
     assert signing.qjb_timestamp(1325347200 + 5) == 5
     assert signing.enterprise_timestamp(1700000000.9) == 1700000000
+
+
+def test_enterprise_form_fields_write_decimals_in_full_and_other_values_as_json():
+    from wdtportal.wdt.client import EnterpriseClient
+
+    client = EnterpriseClient("http://unused", "sid1", "key1", "secret1")
+    form = client.signed_fields({"post_cost": Decimal("1E+2"), "price": Decimal("0.0100"), "is_check": True,
+                                 "num": 2, "info": {"a": Decimal("1E+1")}, "remark": "备注"}, now=1700000000)
+    assert {k: form[k] for k in ("post_cost", "price", "is_check", "num", "info", "remark")} == {
+        "post_cost": "100", "price": "0.0100", "is_check": "true", "num": "2", "info": '{"a":"10"}', "remark": "备注"}
+    assert form["sign"] == signing.enterprise_sign(form, "secret1")
+    with pytest.raises(TypeError, match="floats"):
+        client.signed_fields({"post_cost": 0.1})

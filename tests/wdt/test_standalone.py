@@ -27,10 +27,11 @@ def database_url_for_other_processes(settings) -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def serve(command: list[str], settings, pattern: str):
-    """Start `command` on the test database; return (process, base URL) once it says where it listens."""
-    env = os.environ | {"DJANGO_SETTINGS_MODULE": "wdtportal.settings_test",
-                        "DATABASE_URL": database_url_for_other_processes(settings)}
+def serve(command: list[str], settings, pattern: str, env: dict[str, str] | None = None):
+    """Start `command` on the test database; return (process, base URL) once it says where it listens.
+    `env` replaces the test process's environment (default: it, with the test settings)."""
+    env = (os.environ | {"DJANGO_SETTINGS_MODULE": "wdtportal.settings_test"} if env is None else env) | {
+        "DATABASE_URL": database_url_for_other_processes(settings)}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     found: list[str] = []
@@ -43,6 +44,7 @@ def serve(command: list[str], settings, pattern: str):
             if match and not found:
                 found.append(match.group(1))
 
+    process.lines = seen  # everything it printed, for tests that read its log
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     for _ in range(200):
@@ -76,6 +78,44 @@ def test_wdt_sandbox_command_serves_only_the_sandbox(transactional_db, settings)
         assert requests.get(f"{base}/admin/", timeout=10).status_code == 404
     finally:
         stop(process)
+
+
+def test_wdt_sandbox_command_serves_plain_http_under_production_settings(transactional_db, settings):
+    state.seed_return("CR1", [{"spec_no": "SKU-A", "num": "1"}])
+    faults.configure()
+    ours = ("WDT_", "DEBUG", "SECRET_KEY", "DJANGO_", "SECURE_", "ALLOWED_HOSTS")
+    production = {k: v for k, v in os.environ.items() if not k.startswith(ours)} | {
+        "DJANGO_SETTINGS_MODULE": "wdtportal.settings", "DEBUG": "0", "SECRET_KEY": "x" * 60,
+        "WDT_SANDBOX": "1"}  # for the demo credentials only; SECURE_SSL_REDIRECT is left at its production default
+    process, url = serve([sys.executable, "manage.py", "wdt_sandbox", "--port", "0"], settings,
+                         r"(http://127\.0\.0\.1:\d+/sandbox)", env=production)
+    try:
+        assert requests.post(f"{url}/openapi", timeout=10, allow_redirects=False).status_code == 200
+        settings.WDT_QJB_URL = url
+        data = qjb_client_from_settings().call(UPLOAD, {"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "1"}])
+        assert SandboxSettlement.objects.get().order_no == data["order_no"]
+    finally:
+        stop(process)
+
+
+def test_the_sandbox_servers_request_log_leaves_the_query_with_salt_and_sign_out(transactional_db, settings):
+    faults.configure(error_rate=1)  # a 503, which the server logs as an error with its request line
+    process, url = serve([sys.executable, "manage.py", "wdt_sandbox", "--port", "0"], settings,
+                         r"(http://127\.0\.0\.1:\d+/sandbox)")
+    try:
+        settings.WDT_QJB_URL = url
+        with pytest.raises(WdtTransportError):
+            qjb_client_from_settings().call(UPLOAD, {"return_no": "CR1"}, [{"spec_no": "SKU-A", "settle_num": "1"}])
+        for _ in range(100):
+            if any(" 503 " in line for line in process.lines):
+                break
+            threading.Event().wait(0.05)
+    finally:
+        stop(process)
+    output = "".join(process.lines)
+    assert '"POST /sandbox/openapi HTTP/1.1" 503' in output
+    salt = settings.WDT_QJB_APPSECRET.split(":")[1]
+    assert salt not in output and "sign=" not in output
 
 
 def test_lost_answer_under_gunicorn_drops_the_connection_after_commit(transactional_db, settings):

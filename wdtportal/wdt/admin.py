@@ -14,7 +14,8 @@ class WdtCallAdmin(admin.ModelAdmin):
     list_display = ("created_at", "gateway", "method", "outcome", "http_status", "duration_ms", "document_label",
                     "user", "error_message")
     list_filter = ("outcome", "method", "gateway", "created_at")
-    search_fields = ("document_label", "document_id", "error_message", "method")
+    # The request payload too: a return number inside a stop-waiting batch (labelled "CR… 等N张") is found.
+    search_fields = ("document_label", "document_id", "error_message", "method", "request_payload")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     readonly_fields = [f.name for f in WdtCall._meta.fields if f.name not in ("request_payload", "answer")] + [

@@ -10,6 +10,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+
 from .models import WdtCall
 
 
@@ -44,13 +46,25 @@ def current_context() -> CallContext:
     return _current.get()
 
 
+def _fit(fields: dict[str, Any]) -> dict[str, Any]:
+    """Cut text to each column's max length: a long code or method from a gateway must not fail the insert."""
+    for field in WdtCall._meta.concrete_fields:
+        value = fields.get(field.name)
+        if field.max_length and isinstance(value, str) and len(value) > field.max_length:
+            fields[field.name] = value[: field.max_length]
+    return fields
+
+
 def record_call(**fields: Any) -> WdtCall:
     """Store one attempt. `fields` are WdtCall fields; who and which document come from the context."""
     ctx = _current.get()
-    return WdtCall.objects.create(
-        user=ctx.user,
-        document_type=ctx.document_type,
-        document_id=ctx.document_id,
-        document_label=ctx.document_label,
+    fields = _fit({
+        "user": ctx.user,
+        "document_type": ctx.document_type,
+        "document_id": ctx.document_id,
+        "document_label": ctx.document_label,
         **fields,
-    )
+    })
+    # In a savepoint: a failed insert must not poison a transaction the caller may have open (PostgreSQL).
+    with transaction.atomic():
+        return WdtCall.objects.create(**fields)

@@ -6,17 +6,20 @@
 
 Retries happen only where they are safe: WDT's rate-limit refusals (not executed) and failures to connect
 (never sent). Anything after the request may have reached WDT (read timeout, dropped connection, 5xx,
-an answer that is not JSON) is raised for the caller to hold as an unknown outcome.
+an answer that is not JSON, a redirect, which is never followed) is raised for the caller to hold as an
+unknown outcome.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -24,16 +27,17 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 
 from . import signing
 from .errors import (
-    RATE_LIMIT_MESSAGES,
     WdtApiError,
     WdtConfigurationError,
     WdtError,
     WdtProtocolError,
     WdtRateLimited,
     WdtTransportError,
+    is_rate_limit_message,
 )
 
 Recorder = Callable[..., Any]
+logger = logging.getLogger(__name__)
 
 
 class Pacer(Protocol):
@@ -75,6 +79,30 @@ def _never_reached(exc: requests.RequestException) -> bool:
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
         return isinstance(reason, NewConnectionError | NameResolutionError | ConnectTimeoutError)
     return False
+
+
+def _failure_kind(exc: requests.RequestException) -> str:
+    """What went wrong, by exception types only: the exceptions' texts quote the URL (salt, sign)."""
+    if isinstance(exc, requests.ReadTimeout):
+        return "read timeout"
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connect timeout"
+    inner = exc.args[0] if exc.args else None
+    inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError wraps the actual failure
+    return type(exc).__name__ + (f": {type(inner).__name__}" if isinstance(inner, BaseException) else "")
+
+
+def _send(send: Callable[[], requests.Response]) -> requests.Response | WdtTransportError:
+    """The response, or the WdtTransportError to raise (returned, so that it is raised free of the original)."""
+    try:
+        return send()
+    except requests.RequestException as exc:
+        reached = not _never_reached(exc)
+        return WdtTransportError(
+            f"no answer from WDT ({_failure_kind(exc)}); "
+            + ("the request may have reached WDT" if reached else "the request was not sent"),
+            may_have_reached=reached,
+        )
 
 
 class _BaseClient:
@@ -144,16 +172,11 @@ class _BaseClient:
         started = time.monotonic()
         try:
             with self.pacer.slot(self.gateway):
-                try:
-                    response = send()
-                except requests.RequestException as exc:
-                    reached = not _never_reached(exc)
-                    kind = "read timeout" if isinstance(exc, requests.ReadTimeout) else type(exc).__name__
-                    raise WdtTransportError(
-                        f"no answer from WDT ({kind}); "
-                        + ("the request may have reached WDT" if reached else "the request was not sent"),
-                        may_have_reached=reached,
-                    ) from exc
+                response = _send(send)
+            if isinstance(response, WdtTransportError):
+                # Raised here, outside any handler: the exception of requests quotes the URL, whose query holds
+                # the salt and the sign, so it must be neither the cause nor the context of ours.
+                raise response
             log["http_status"] = response.status_code
             result = parse(response)
         except WdtError as exc:
@@ -170,11 +193,28 @@ class _BaseClient:
             self._record(method, log)
 
     def _record(self, method: str, log: dict[str, Any]) -> None:
-        if self.recorder is not None:
+        if self.recorder is None:
+            return
+        try:
             self.recorder(gateway=self.gateway, method=method, **log)
+        except Exception as exc:
+            # The log must never replace WDT's answer (a settlement's JS number) nor break the retries. Only the
+            # error's type is logged: its text may quote the payload.
+            logger.warning("WDT call log: could not record a %s call to %s (%s)", self.gateway, method,
+                           type(exc).__name__)
 
     @staticmethod
     def _json_answer(response: requests.Response) -> dict[str, Any]:
+        if 300 <= response.status_code < 400:
+            # Never followed: a redirect would re-send the signed request somewhere else. Its Location (and body)
+            # may quote our query with the salt and sign, so only its scheme, host and path are kept.
+            target = urlsplit(response.headers.get("Location", ""))
+            where = urlunsplit((target.scheme, target.netloc, target.path, "", ""))
+            raise WdtProtocolError(
+                f"WDT answered HTTP {response.status_code}, a redirect{f' to {where}' if where else ''}; "
+                "it is not followed: check the gateway URL",
+                http_status=response.status_code,
+            )
         if response.status_code >= 500:
             raise WdtTransportError(
                 f"WDT answered HTTP {response.status_code}; the request may have been executed",
@@ -217,7 +257,7 @@ def _log_fields_for_error(exc: WdtError) -> dict[str, Any]:
 
 
 def _refusal(code: int | str, message: str, http_status: int) -> WdtApiError:
-    cls = WdtRateLimited if message in RATE_LIMIT_MESSAGES else WdtApiError
+    cls = WdtRateLimited if is_rate_limit_message(message) else WdtApiError
     return cls(code, message, http_status=http_status)
 
 
@@ -255,13 +295,19 @@ class QjbClient(_BaseClient):
                 data=body.encode("utf-8"),
                 headers={"Content-Type": "application/json; charset=utf-8"},
                 timeout=self.timeout,
+                allow_redirects=False,
             )
 
         def parse(response: requests.Response) -> Any:
             answer = self._json_answer(response)
             status = answer.get("status")
             if status in (0, "0"):
-                return answer.get("data")
+                # Both methods the portal calls answer data on success (a settlement's number is in it): without
+                # it the call may have been executed, but we cannot tell what came of it.
+                if answer.get("data") is None:
+                    raise WdtProtocolError("WDT's answer has status 0 but no data", http_status=response.status_code,
+                                           body=response.text[:2000])
+                return answer["data"]
             if status is None:
                 raise WdtProtocolError("WDT's answer has no status", http_status=response.status_code,
                                        body=response.text[:2000])
@@ -276,14 +322,14 @@ class EnterpriseClient(_BaseClient):
     gateway = "enterprise"
 
     def signed_fields(self, fields: dict[str, Any], *, now: float | None = None) -> dict[str, str]:
-        form = {k: v if isinstance(v, str) else signing.dumps(v) if isinstance(v, dict | list) else str(v)
-                for k, v in fields.items()}
+        form = {k: signing.form_value(v) for k, v in fields.items()}
         form.update(sid=self.sid, appkey=self.appkey, timestamp=str(signing.enterprise_timestamp(now)))
         form["sign"] = signing.enterprise_sign(form, self._appsecret)
         return form
 
     def call(self, endpoint: str, **fields: Any) -> dict[str, Any]:
-        """Send the business `fields` (dicts and lists JSON-encoded) and return the parsed answer."""
+        """Send the business `fields` (see `signing.form_value`: dicts and lists JSON-encoded, Decimals written
+        in full) and return the parsed answer."""
         payload = json.loads(signing.dumps(fields))
 
         def send() -> requests.Response:
@@ -291,6 +337,7 @@ class EnterpriseClient(_BaseClient):
                 f"{self.base_url}/openapi2/{endpoint}",
                 data=self.signed_fields(fields),
                 timeout=self.timeout,
+                allow_redirects=False,
             )
 
         def parse(response: requests.Response) -> dict[str, Any]:

@@ -10,6 +10,14 @@ RATE_LIMIT_MESSAGES = (
     "超过每分钟最大调用频率限制，请稍后重试",
     "超过每分钟最大并发次数限制，请稍后重试",
 )
+# Their common start: also taken for the rate limiter when worded otherwise (punctuation, a number, no suffix).
+RATE_LIMIT_PREFIX = "超过每分钟最大"
+
+
+def is_rate_limit_message(message: str) -> bool:
+    """Whether a refusal's message is the rate limiter's (refused, not executed: safe to retry)."""
+    message = message.strip()
+    return message in RATE_LIMIT_MESSAGES or message.startswith(RATE_LIMIT_PREFIX)
 
 
 class WdtError(Exception):

@@ -75,3 +75,13 @@ def dumps(value: Any) -> str:
     """Compact JSON with Chinese kept as is: the exact string that is signed and sent. Floats are refused."""
     _refuse_floats(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def form_value(value: Any) -> str:
+    """A form field's value as sent and signed (enterprise gateway): a string as it is, a Decimal written out in
+    full (100, never 1E+2), anything else as compact JSON (objects, lists, numbers, true/false). Floats are refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return dumps(value)

@@ -10,6 +10,8 @@ from typing import Any
 
 DETAIL_LIST_NOT_LIST = "请求的detail_list参数不是二维数组"
 MAX_PENDING_NUMBERS = 500
+# The enterprise gateway's code for the sandbox's refusals. Assumption: the vendor pages give no list of codes.
+REFUSAL_CODE = "9"
 _DECIMAL_LIMIT = Decimal(10) ** 15
 _FOUR_PLACES = Decimal("0.0001")
 
@@ -17,7 +19,7 @@ _FOUR_PLACES = Decimal("0.0001")
 class Refusal(Exception):
     """The gateway refuses the request with `message` (and, on the enterprise gateway, `code`)."""
 
-    def __init__(self, message: str, code: str = "9"):
+    def __init__(self, message: str, code: str = REFUSAL_CODE):
         self.message = message
         self.code = code
         super().__init__(message)

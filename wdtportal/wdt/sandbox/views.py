@@ -22,6 +22,7 @@ from .validation import (
     DETAIL_LIST_NOT_LIST,
     OUTBOUND_LINE,
     OUTBOUND_ORDER,
+    REFUSAL_CODE,
     SETTLE_LINE,
     SETTLE_ORDER,
     Refusal,
@@ -97,6 +98,8 @@ def _verify_qjb(query: Any, body: str) -> None:
         raise Refusal("接口账号key不存在")
     if query["salt"] != salt:
         raise Refusal("salt错误，请检查appsecret冒号后的部分")
+    if query["v"] != "1.0":
+        raise Refusal(f"版本号v错误：{query['v']}，应为1.0")
     if query["method"] not in QJB_METHODS:
         raise Refusal(f"接口{query['method']}不存在")
     try:
@@ -189,3 +192,10 @@ def enterprise_purchase_return_order_push(request: HttpRequest) -> HttpResponse:
     if faults.draw(current, current.lost_answer_rate, ENTERPRISE_ENDPOINT):
         faults.lose_answer(request)
     return _answer({"code": 0, "message": "succeed"})
+
+
+@csrf_exempt
+def enterprise_unknown_endpoint(request: HttpRequest, endpoint: str) -> HttpResponse:
+    """Any other path below /openapi2/. Assumption: WDT's answer here is not documented; we refuse in the gateway's
+    JSON shape (nothing was done), rather than with an HTML 404 that the client must read as an unknown outcome."""
+    return _enterprise_refusal(REFUSAL_CODE, f"接口{endpoint}不存在")
