@@ -4,7 +4,7 @@ unknown outcomes and create settlement drafts. The admin, commands and backgroun
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -89,65 +89,85 @@ def return_errors(purchase_return: PurchaseReturn) -> list[str]:
     return document_errors(purchase_return, lines, line_exclude=["purchase_return"])
 
 
-def _validate_locked(document: PurchaseReturn, *, user: Any) -> list[str]:
-    """Validate a return whose row the caller has locked (read fresh), moving it as `return_validate` says."""
-    errors = return_errors(document)
-    state = document.outbound_state
+# Validation and edits of either kind of document (a return's outbound order, a settlement draft): `field` is the
+# state they move, `errors_of` the rules they are checked against.
+ErrorsOf = Callable[[Any], list[str]]
+
+
+def _locked(document: Any) -> Any | None:
+    """The document as it is now in the database, its row locked until the end of the transaction."""
+    return type(document)._default_manager.select_for_update().filter(pk=document.pk).first()
+
+
+def _validate_locked(document: Any, *, field: str, errors_of: ErrorsOf, user: Any) -> list[str]:
+    """Validate a document whose row the caller has locked (read fresh): valid drafts (and failed ones) become
+    ready, an invalid ready one goes back to draft; other states are checked but never moved."""
+    errors = errors_of(document)
+    state = getattr(document, field)
     if not errors and state in (S.DRAFT, S.FAILED):
-        move(document, "outbound_state", S.READY, user=user, reason=_("校验通过"))
+        move(document, field, S.READY, user=user, reason=_("校验通过"))
     elif errors and state == S.READY:
-        move(document, "outbound_state", S.DRAFT, user=user, reason=_("校验未通过"))
+        move(document, field, S.DRAFT, user=user, reason=_("校验未通过"))
     return errors
-
-
-def _locked(purchase_return: PurchaseReturn) -> PurchaseReturn | None:
-    """The return as it is now in the database, its row locked until the end of the transaction."""
-    return PurchaseReturn.objects.select_for_update().filter(pk=purchase_return.pk).first()
 
 
 @transaction.atomic
-def return_validate(*, purchase_return: PurchaseReturn, user: Any) -> list[str]:
-    """Check a return against WDT's rules. Valid drafts (and failed ones) become ready; an invalid ready one
-    goes back to draft. Documents that are queued, sending, done or unknown are checked but never moved.
+def document_validate(document: Any, *, field: str, errors_of: ErrorsOf, user: Any) -> list[str]:
+    """Check one document against WDT's rules, moving it as `_validate_locked` says.
 
-    The row is re-read under lock: the copy passed in may be older than a job that queued or sent it meanwhile.
+    The row is re-read under lock: the copy passed in may be older than a job that queued or sent it meanwhile,
+    and must not make it ready (editable and sendable) again — for a settlement, a second order in WDT.
     """
-    document = _locked(purchase_return)
-    if document is None:
+    fresh = _locked(document)
+    if fresh is None:
         return [_("单据已被删除")]
-    errors = _validate_locked(document, user=user)
-    purchase_return.outbound_state = document.outbound_state
+    errors = _validate_locked(fresh, field=field, errors_of=errors_of, user=user)
+    setattr(document, field, getattr(fresh, field))
     return errors
 
 
-def returns_validate(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
-    """`return_validate` for a selection, one result each (for the admin's per-document report).
-    Each return's state is read again under lock, so one that a job queued meanwhile is skipped, not moved."""
-    require_perm(user, PERM_CHANGE)
+def documents_validate(documents: Iterable[Any], *, field: str, errors_of: ErrorsOf, user: Any) -> list[SendResult]:
+    """`document_validate` for a selection, one result each (for the admin's per-document report). Each state is
+    read again under lock, so a document that a job queued meanwhile is skipped, not moved."""
     answers = []
-    for purchase_return in purchase_returns:
+    for document in documents:
         with transaction.atomic():
-            document = _locked(purchase_return)
-            if document is None:
-                answers.append(results.skipped(purchase_return, _("单据已被删除")))
-            elif document.outbound_state not in EDITABLE:
-                answers.append(results.skipped(document, _("状态为“%(s)s”，无需校验") % {
-                    "s": document.get_outbound_state_display()}))
+            fresh = _locked(document)
+            if fresh is None:
+                answers.append(results.skipped(document, _("单据已被删除")))
+            elif getattr(fresh, field) not in EDITABLE:
+                answers.append(results.skipped(fresh, _("状态为“%(s)s”，无需校验") % {
+                    "s": S(getattr(fresh, field)).label}))
             else:
-                errors = _validate_locked(document, user=user)
-                answers.append(results.failed(document, "；".join(errors)) if errors
-                               else results.done(document, _("校验通过")))
+                errors = _validate_locked(fresh, field=field, errors_of=errors_of, user=user)
+                answers.append(results.failed(fresh, "；".join(errors)) if errors
+                               else results.done(fresh, _("校验通过")))
     return answers
 
 
 @transaction.atomic
+def document_edited(document: Any, *, field: str, user: Any) -> None:
+    """After a clerk's edit a validated document must be validated again (its state read fresh, under lock)."""
+    fresh = _locked(document)
+    if fresh is None:
+        return
+    if getattr(fresh, field) == S.READY:
+        move(fresh, field, S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
+    setattr(document, field, getattr(fresh, field))
+
+
+def return_validate(*, purchase_return: PurchaseReturn, user: Any) -> list[str]:
+    """Check a return against WDT's rules (see `document_validate`)."""
+    return document_validate(purchase_return, field="outbound_state", errors_of=return_errors, user=user)
+
+
+def returns_validate(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
+    require_perm(user, PERM_CHANGE)
+    return documents_validate(purchase_returns, field="outbound_state", errors_of=return_errors, user=user)
+
+
 def return_edited(*, purchase_return: PurchaseReturn, user: Any) -> None:
-    """After a clerk's edit a validated return must be validated again (its state read fresh, under lock)."""
-    document = _locked(purchase_return)
-    if document is not None and document.outbound_state == S.READY:
-        move(document, "outbound_state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
-    if document is not None:
-        purchase_return.outbound_state = document.outbound_state
+    document_edited(purchase_return, field="outbound_state", user=user)
 
 
 # --- outbound order (enterprise gateway) -----------------------------------------------------------

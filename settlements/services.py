@@ -18,8 +18,15 @@ from django.utils.translation import gettext as _
 from returns import results, sending
 from returns.models import PurchaseReturn
 from returns.results import Outcome, SendResult
-from returns.services import decimal_text, document_errors, require_perm
-from returns.states import EDITABLE, SENDABLE, DocumentState, move
+from returns.services import (
+    decimal_text,
+    document_edited,
+    document_errors,
+    document_validate,
+    documents_validate,
+    require_perm,
+)
+from returns.states import SENDABLE, DocumentState, move
 from wdtportal.wdt.calllog import call_context
 from wdtportal.wdt.client import qjb_client_from_settings
 from wdtportal.wdt.errors import WdtConfigurationError
@@ -41,64 +48,18 @@ def draft_errors(draft: SettlementDraft) -> list[str]:
     return document_errors(draft, list(draft.lines.all()), line_exclude=["draft"])
 
 
-def _validate_locked(draft: SettlementDraft, *, user: Any) -> list[str]:
-    """Validate a draft whose row the caller has locked (read fresh), moving it as `settlement_validate` says."""
-    errors = draft_errors(draft)
-    if not errors and draft.state in (S.DRAFT, S.FAILED):
-        move(draft, "state", S.READY, user=user, reason=_("校验通过"))
-    elif errors and draft.state == S.READY:
-        move(draft, "state", S.DRAFT, user=user, reason=_("校验未通过"))
-    return errors
-
-
-def _locked(draft: SettlementDraft) -> SettlementDraft | None:
-    """The draft as it is now in the database, its row locked until the end of the transaction."""
-    return SettlementDraft.objects.select_for_update().filter(pk=draft.pk).first()
-
-
-@transaction.atomic
 def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
-    """Check a draft against WDT's rules; valid drafts (and failed ones) become ready, an invalid ready one
-    goes back to draft. Drafts that are queued, sending, done or unknown are checked but never moved.
-
-    The row is re-read under lock: a copy older than a job that queued or sent the draft must not make it
-    ready (editable and sendable) again — that would risk a second settlement order in WDT.
-    """
-    document = _locked(draft)
-    if document is None:
-        return [_("单据已被删除")]
-    errors = _validate_locked(document, user=user)
-    draft.state = document.state
-    return errors
+    """Check a draft against WDT's rules (see `returns.services.document_validate`)."""
+    return document_validate(draft, field="state", errors_of=draft_errors, user=user)
 
 
 def settlements_validate(*, drafts: Iterable[SettlementDraft], user: Any) -> list[SendResult]:
-    """`settlement_validate` for a selection, one result each; each draft's state is read again under lock."""
     require_perm(user, PERM_CHANGE)
-    answers = []
-    for draft in drafts:
-        with transaction.atomic():
-            document = _locked(draft)
-            if document is None:
-                answers.append(results.skipped(draft, _("单据已被删除")))
-            elif document.state not in EDITABLE:
-                answers.append(results.skipped(document, _("状态为“%(s)s”，无需校验") % {
-                    "s": document.get_state_display()}))
-            else:
-                errors = _validate_locked(document, user=user)
-                answers.append(results.failed(document, "；".join(errors)) if errors
-                               else results.done(document, _("校验通过")))
-    return answers
+    return documents_validate(drafts, field="state", errors_of=draft_errors, user=user)
 
 
-@transaction.atomic
 def settlement_edited(*, draft: SettlementDraft, user: Any) -> None:
-    """After a clerk's edit a validated draft must be validated again (its state read fresh, under lock)."""
-    document = _locked(draft)
-    if document is not None and document.state == S.READY:
-        move(document, "state", S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
-    if document is not None:
-        draft.state = document.state
+    document_edited(draft, field="state", user=user)
 
 
 # --- the link to the portal's purchase return ----------------------------------------------------------
