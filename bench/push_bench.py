@@ -30,6 +30,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def create_database_if_missing(url: str) -> None:
+    """A PostgreSQL URL's database, created when the server does not have it yet (the role needs CREATEDB)."""
+    import environ
+    import psycopg
+    from psycopg import sql
+
+    config = environ.Env.db_url_config(url)
+    params = {"host": config["HOST"], "port": config["PORT"] or 5432, "user": config["USER"],
+              "password": config["PASSWORD"], "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**params) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="documents (default 1000)")
@@ -66,6 +80,8 @@ def main() -> None:
     }
     os.environ.update(env)
     manage = [sys.executable, str(ROOT / "manage.py")]
+    if not args.database_url.startswith("sqlite"):
+        create_database_if_missing(args.database_url)
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True, env=env, cwd=ROOT)
     if not args.database_url.startswith("sqlite"):
         subprocess.run([*manage, "flush", "--no-input", "-v", "0"], check=True, env=env, cwd=ROOT)
