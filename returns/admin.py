@@ -28,7 +28,9 @@ class OutboundLineInline(DocumentLineInline):
 
 @admin.register(PurchaseReturn)
 class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
-    list_display = ("return_no", "outer_no", "outbound_badge", "waiting_badge", "line_count", "post_cost",
+    # outer_no (WDT's deduplication key) stays on the document's page and in search: the list keeps its width
+    # for what a clerk scans (states, dates, WDT's message).
+    list_display = ("return_no", "outbound_badge", "waiting_badge", "line_count", "post_cost",
                     "created_by", "created_at", "sent_at", "last_message_short", "settlement_link")
     list_display_links = ("return_no",)
     list_filter = ("outbound_state", "waiting_state", "created_at", "sent_at",
