@@ -14,6 +14,10 @@ from wdtportal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Tests serve static files through the finders (no collectstatic); whitenoise would warn that STATIC_ROOT is missing.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = BASE_DIR / "tmp" / "staticfiles"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WDT_RETRY_BACKOFF = 0.01
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.db import connection
 
 from wdtportal.wdt.client import qjb_client_from_settings
 from wdtportal.wdt.errors import WdtTransportError
@@ -153,6 +154,8 @@ def test_settlement_numbers_stay_unique_across_several_processes(transactional_d
                 numbers.append(data["order_no"])
         except Exception as exc:
             errors.append(exc)
+        finally:
+            connection.close()  # the pacer's queries opened this thread's own connection
 
     try:
         settings.WDT_QJB_URL = base + "/sandbox"
