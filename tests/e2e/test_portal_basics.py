@@ -83,3 +83,21 @@ def test_language_switcher_and_an_english_browser(browser, page, live_server, e2
         expect(other.locator("#site-name")).to_have_text("WDT purchase returns portal")
     finally:
         english.close()
+
+
+def test_an_upload_being_checked_says_so_and_cannot_be_sent_twice(page, live_server, e2e_settings, boss, tmp_path):
+    from tests.excel.files import return_row, xlsx
+
+    file = tmp_path / "退货.xlsx"
+    file.write_bytes(xlsx([return_row("CR-E2E-BUSY", "SKU-1", 2)]))
+    login(page, live_server.url, "boss", "pw-boss-2026")
+    page.goto(f"{live_server.url}/admin/returns/purchasereturn/import/")
+    page.locator("input[type=file]").set_input_files(str(file))
+    # Keep the browser on the page after the portal's own submit handler has run, as during a large file's check
+    # (a listener added later runs later).
+    page.evaluate("document.querySelector('#content form[enctype]')"
+                  ".addEventListener('submit', (event) => event.preventDefault())")
+    submit = page.locator("#content form[enctype] input[type=submit]")
+    submit.click()
+    expect(page.locator(".excel-busy")).to_have_text("正在读取并检查文件，请稍候……")
+    expect(submit).to_be_disabled()
