@@ -20,7 +20,14 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wdtportal.wdt.errors import WdtApiError, WdtError, WdtProtocolError, WdtRateLimited, WdtTransportError
+from wdtportal.wdt.errors import (
+    WdtApiError,
+    WdtError,
+    WdtProtocolError,
+    WdtRateLimited,
+    WdtRedirected,
+    WdtTransportError,
+)
 
 from . import results
 from .results import Outcome, SendResult
@@ -105,6 +112,9 @@ def outcome_of_error(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, WdtTransportError):
         return Outcome.UNKNOWN, _("请求可能已到达旺店通，但没有收到回答（%(m)s）。请在旺店通核对后由主管处理") % {
             "m": exc.message}
+    if isinstance(exc, WdtRedirected):
+        message = _("旺店通网关地址返回了重定向，请求没有执行（%(m)s）。请管理员检查网关地址设置后重新发送")
+        return Outcome.FAILED, message % {"m": exc.message}
     if isinstance(exc, WdtProtocolError):
         return Outcome.UNKNOWN, _("旺店通的回答无法识别（%(m)s），请求可能已执行。请在旺店通核对后由主管处理") % {
             "m": exc.message}

@@ -294,7 +294,7 @@ def _stop_waiting_outcomes(claimed: list[PurchaseReturn], data: Any) -> dict[int
         if order_no in numbers:
             refused[order_no] = message
         else:
-            unmatched.append(f"{order_no or no_number}：{message}")
+            unmatched.append(_("%(no)s：%(message)s") % {"no": order_no or no_number, "message": message})
     done = _("已停止等待")
     if unmatched:
         logger.warning("stop waiting: %d error_info entries name no return of the chunk of %d: %s",

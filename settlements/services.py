@@ -145,7 +145,7 @@ def _upload(draft: SettlementDraft, *, user: Any, allowed_from: set[str], reason
         except Exception as exc:  # every failure is recorded on the draft, none leaves it sending
             outcome, message = sending.outcome_of_error(exc)
         else:
-            js_order_no = str((data or {}).get("order_no") or "").strip()
+            js_order_no = str(data.get("order_no") or "").strip() if isinstance(data, dict) else ""
             if js_order_no:
                 outcome, message = Outcome.DONE, _("结算单已创建：%(no)s") % {"no": js_order_no}
                 values["js_order_no"] = js_order_no

@@ -151,3 +151,22 @@ def test_a_long_stop_waiting_list_is_looked_up_and_queued_in_chunks(as_superviso
     job = Job.objects.get()
     assert job.total == 2500 and job.items.count() == 2500
     assert PurchaseReturn.objects.filter(waiting_state=DocumentState.QUEUED).count() == 2500
+
+
+def test_the_import_and_the_removal_of_its_stored_file_commit_together(as_clerk, monkeypatch):
+    """A worker that dies after the import's commit must not find the file again and import it twice: the file goes
+    in the same transaction (here its removal fails, so the import is undone with it)."""
+    from wdtportal.excel.background import run_import
+
+    rows = [return_row(f"R{i:03d}", "SKU-1") for i in range(12)]
+    _preview_and_confirm(as_clerk, rows)
+    job, upload_row = Job.objects.get(), ImportUpload.objects.get()
+
+    def removal_fails(self, *args, **kwargs):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(ImportUpload, "delete", removal_fails)
+    with pytest.raises(RuntimeError):
+        run_import(job=job, upload_id=upload_row.pk)
+    assert PurchaseReturn.objects.count() == 0 and ImportBatch.objects.count() == 0
+    assert ImportUpload.objects.filter(pk=upload_row.pk).exists()

@@ -242,3 +242,15 @@ def test_a_lost_stop_waiting_answer_leaves_the_chunk_unknown(wdt_sandbox, superv
     resolved = return_resolve_unknown(purchase_return=purchase_return, user=supervisor, action="send_again",
                                       field="waiting_state")
     assert resolved.outcome == Outcome.DONE
+
+
+def test_a_redirect_fails_the_send_since_wdt_did_not_execute_it():
+    """A redirect is never followed (wdtportal/wdt/client.py): nothing was done, so the document may be sent again
+    once the gateway's address is corrected; it is not held as unknown."""
+    from returns.sending import outcome_of_error
+    from wdtportal.wdt.errors import WdtRedirected
+
+    outcome, message = outcome_of_error(WdtRedirected("WDT answered HTTP 301, a redirect to https://x/openapi",
+                                                      http_status=301))
+    assert outcome == Outcome.FAILED
+    assert message.startswith("旺店通网关地址返回了重定向，请求没有执行") and "https://x/openapi" in message

@@ -1,5 +1,5 @@
 """Stop waiting when WDT's answer is not the plain one: status 0 without a readable `data`, or `error_info` entries
-that name no return of the request. Over real HTTP, through the real client (see `odd_wdt`)."""
+that name no return of the request. Over real HTTP, through the real client (see `fake_gateway`)."""
 
 import logging
 
@@ -13,6 +13,13 @@ from tests.factories import make_return
 from wdtportal.wdt.models import WdtCall
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def odd_wdt(fake_gateway, settings):
+    """The flagship gateway answering what the test sets with `.answers_json(...)`."""
+    settings.WDT_QJB_URL = fake_gateway.url
+    return fake_gateway
 
 
 # Several answers per test: each test flushes the database, which costs seconds; the returns differ per answer.
@@ -31,7 +38,7 @@ def states(returns: list[PurchaseReturn]) -> list[str]:
 
 def test_a_success_without_a_readable_data_object_leaves_the_chunk_unknown(odd_wdt, supervisor):
     for case, answer in enumerate(UNREADABLE):
-        odd_wdt.answer = answer
+        odd_wdt.answers_json(answer)
         returns = two_returns(case)
         answers = returns_stop_waiting(purchase_returns=returns, user=supervisor)
         assert [a.outcome for a in answers] == [Outcome.UNKNOWN, Outcome.UNKNOWN], answer
@@ -41,7 +48,7 @@ def test_a_success_without_a_readable_data_object_leaves_the_chunk_unknown(odd_w
 
 def test_a_data_object_without_errors_means_every_return_stopped(odd_wdt, supervisor):
     for case, data in enumerate(NO_ERRORS):
-        odd_wdt.answer = {"status": 0, "data": data}
+        odd_wdt.answers_json({"status": 0, "data": data})
         returns = two_returns(case)
         answers = returns_stop_waiting(purchase_returns=returns, user=supervisor)
         assert [(a.outcome, a.message) for a in answers] == [(Outcome.DONE, "已停止等待")] * 2, data
@@ -49,9 +56,9 @@ def test_a_data_object_without_errors_means_every_return_stopped(odd_wdt, superv
 
 
 def test_an_error_naming_no_return_of_the_request_is_logged_and_shown_not_dropped(odd_wdt, supervisor, caplog):
-    odd_wdt.answer = {"status": 0, "data": {"status": 0, "error_info": [
+    odd_wdt.answers_json({"status": 0, "data": {"status": 0, "error_info": [
         {"order_no": "CR2026119802", "message": "采购退货单号不存在"},
-        {"order_no": "cr2026119801 ", "message": "单据状态不正确"}]}}
+        {"order_no": "cr2026119801 ", "message": "单据状态不正确"}]}})
     with caplog.at_level(logging.WARNING, logger="returns.services"):
         answers = returns_stop_waiting(purchase_returns=two_returns(), user=supervisor)
     first, second = answers

@@ -174,3 +174,17 @@ def test_the_admin_push_action_and_return_resolve_page(client, wdt_sandbox, supe
     purchase_return.refresh_from_db()
     assert purchase_return.outbound_state == DocumentState.DONE
     assert wdt_sandbox.outbounds().count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_success_whose_data_is_not_an_object_leaves_the_draft_unknown_not_sending(fake_gateway, settings,
+                                                                                    supervisor):
+    """WDT said yes, but its answer holds no readable JS number: the order may exist; a person must look."""
+    settings.WDT_QJB_URL = fake_gateway.url
+    for case, data in enumerate((["JS202611250001"], "JS202611250001", {"order_no": ""})):
+        fake_gateway.answers_json({"status": 0, "data": data})
+        draft = make_draft(f"CR20261195{case}9", lines=[{"spec_no": "SKU-A", "settle_num": Decimal("1")}])
+        answer = settlement_submit(draft=draft, user=supervisor)
+        draft.refresh_from_db()
+        assert (answer.outcome, draft.state, draft.js_order_no) == (Outcome.UNKNOWN, DocumentState.UNKNOWN, None), data
+        assert "没有返回结算单号" in draft.last_message

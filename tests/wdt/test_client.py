@@ -21,6 +21,7 @@ from wdtportal.wdt.errors import (
     WdtApiError,
     WdtProtocolError,
     WdtRateLimited,
+    WdtRedirected,
     WdtTransportError,
 )
 from wdtportal.wdt.models import WdtCall
@@ -276,18 +277,19 @@ def test_the_call_log_cuts_long_values_to_its_columns(db):
 
 
 @both
-def test_a_redirect_is_not_followed_and_is_a_protocol_error(sandbox, gw, fake_gateway, live_server, settings):
+def test_a_redirect_is_not_followed_and_means_not_executed(sandbox, gw, fake_gateway, live_server, settings):
     # A 307 keeps the method and body: followed, it would re-send the signed request to the sandbox and create there.
     fake_gateway.answer = lambda path: (307, {"Location": live_server.url + path}, b"")
     settings.WDT_QJB_URL = settings.WDT_ENT_URL = fake_gateway.url
     with pytest.raises(WdtProtocolError) as caught:
         gw.create(gw.client(sandbox))
-    assert caught.value.http_status == 307 and caught.value.outcome_unknown
+    assert isinstance(caught.value, WdtRedirected)
+    assert caught.value.http_status == 307 and not caught.value.outcome_unknown
     assert f"redirect to {live_server.url}/sandbox/openapi" in caught.value.message
     assert "salt" not in caught.value.message and "sign" not in caught.value.message, "the query is not quoted"
     assert gw.created(sandbox) == 0 and len(fake_gateway.paths) == 1
     [row] = rows()
-    assert (row.outcome, row.http_status) == ("unknown", 307)
+    assert (row.outcome, row.http_status) == ("no_answer", 307)
 
 
 @both

@@ -10,6 +10,7 @@ The stored file is deleted once the import has run.
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -63,8 +64,10 @@ def run_import(*, job: Job, upload_id: int) -> None:
     importer = import_string(IMPORTERS[upload.kind])(user=upload.created_by, file_name=upload.file_name,
                                                     progress=progress)
     job_report(job=job, message=_("正在读取文件……"))
-    report = importer.run(bytes(upload.data), dry_run=False)
-    upload.delete()
+    # The stored file goes with the import's own commit: a worker that dies after it cannot import it twice.
+    with transaction.atomic():
+        report = importer.run(bytes(upload.data), dry_run=False)
+        upload.delete()
     _report_outcome(job, report, total)
 
 

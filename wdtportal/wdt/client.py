@@ -32,6 +32,7 @@ from .errors import (
     WdtError,
     WdtProtocolError,
     WdtRateLimited,
+    WdtRedirected,
     WdtTransportError,
     is_rate_limit_message,
 )
@@ -210,7 +211,7 @@ class _BaseClient:
             # may quote our query with the salt and sign, so only its scheme, host and path are kept.
             target = urlsplit(response.headers.get("Location", ""))
             where = urlunsplit((target.scheme, target.netloc, target.path, "", ""))
-            raise WdtProtocolError(
+            raise WdtRedirected(
                 f"WDT answered HTTP {response.status_code}, a redirect{f' to {where}' if where else ''}; "
                 "it is not followed: check the gateway URL",
                 http_status=response.status_code,
@@ -252,7 +253,8 @@ def _log_fields_for_error(exc: WdtError) -> dict[str, Any]:
     if isinstance(exc, WdtTransportError):
         return {"outcome": "unknown" if exc.may_have_reached else "no_answer", "error_message": exc.message}
     if isinstance(exc, WdtProtocolError):
-        return {"outcome": "unknown", "error_message": exc.message, "answer_text": exc.body}
+        return {"outcome": "unknown" if exc.outcome_unknown else "no_answer", "error_message": exc.message,
+                "answer_text": exc.body}
     return {"outcome": "unknown", "error_message": str(exc)}
 
 

@@ -67,6 +67,13 @@ class WdtProtocolError(WdtError):
         super().__init__(message)
 
 
+class WdtRedirected(WdtProtocolError):
+    """WDT's address answered with a redirect, which the client never follows: the request was not executed
+    (a gateway URL to correct, e.g. http:// where the server wants https://)."""
+
+    outcome_unknown = False
+
+
 class WdtConfigurationError(WdtError):
     """A gateway setting is missing or malformed; `setting` names it."""
 
