@@ -171,18 +171,18 @@ class DocumentAdmin(admin.ModelAdmin):
     # --- the per-document report of an action ------------------------------------------------------
     def start_job(self, request: HttpRequest, kind: str, queryset: Any, label: str) -> HttpResponseRedirect:
         """Send in the background: queue the selection as a job and show its live progress page."""
+        from wdtportal.jobs.responses import job_started
         from wdtportal.jobs.services import job_start
 
         job = job_start(kind=kind, documents=queryset.order_by("pk"), user=request.user, label=label)
-        self.message_user(request, _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {
-            "id": job.pk, "n": job.total})
-        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
+        return job_started(self, request, (job.pk, job.total))
 
     def start_send_again(self, request: HttpRequest, queryset: Any,
                          kinds: Sequence[tuple[str, str]]) -> HttpResponseRedirect:
         """The supervisor confirmed "send again" on the resolve page: send the selection's documents in unknown
         in the background, one job per state field (`kinds`: (job kind, state field)), and show the first job's
         page. The documents with nothing in unknown are listed as skipped in the first job."""
+        from wdtportal.jobs.responses import job_started
         from wdtportal.jobs.services import job_start
 
         documents = list(queryset.order_by("pk"))
@@ -192,11 +192,7 @@ class DocumentAdmin(admin.ModelAdmin):
         groups[0][1].extend(d for d in documents if d.pk not in in_a_group)
         jobs = [job_start(kind=kind, documents=sorted(d.pk for d in group), user=request.user,
                           label=_("处理结果未知：重新发送")) for kind, group in groups]
-        for job in jobs:
-            self.message_user(request, format_html(
-                '<a href="{}">{}</a>', reverse("admin:jobs_job_progress", args=[job.pk]),
-                _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {"id": job.pk, "n": job.total}))
-        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[jobs[0].pk]))
+        return job_started(self, request, *((job.pk, job.total) for job in jobs))
 
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
         counts = Counter(a.outcome for a in answers)

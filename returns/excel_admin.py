@@ -3,14 +3,14 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wdtportal.excel.admin import SpreadsheetAdminMixin, SpreadsheetResource
 from wdtportal.excel.columns import Layout, column
 from wdtportal.excel.writing import error_copy_xlsx, template_xlsx
+from wdtportal.jobs.responses import job_started
 
 from . import services
 from .models import ImportBatch, PurchaseReturn
@@ -73,6 +73,4 @@ class ReturnsSpreadsheetMixin(SpreadsheetAdminMixin):
         if report.kind != ImportBatch.Kind.STOP_WAITING:
             return super().import_finished(request, report)
         # A stop-waiting list: sent in the background, as the list's action does; its page shows each return's answer.
-        self.message_user(request, _("已加入后台任务 #%(id)s：%(n)s 张单据，本页实时显示进度。") % {
-            "id": report.job_id, "n": report.documents})
-        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[report.job_id]))
+        return job_started(self, request, (report.job_id, report.documents))
