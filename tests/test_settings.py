@@ -88,7 +88,6 @@ def _settings_read() -> set[str]:
     """Every environment variable settings.py reads."""
     source = (ROOT / "wdtportal" / "settings.py").read_text()
     names = set(re.findall(r'env\.\w+\("([A-Z][A-Z0-9_]+)"', source))
-    names |= set(re.findall(r'_wdt_env\(env\.\w+, "([A-Z][A-Z0-9_]+)"', source))
     names |= {f"WDT_{n}" for n in re.findall(r'_wdt_setting\("([A-Z][A-Z0-9_]+)"\)', source)}
     return names
 
@@ -109,3 +108,20 @@ def test_every_setting_is_documented_in_the_readme_and_env_example():
 def test_env_example_sets_no_database_other_than_the_default():
     example = (ROOT / ".env.example").read_text()
     assert not re.search(r"^DATABASE_URL=", example, re.MULTILINE), "a relative sqlite path would depend on the cwd"
+
+
+def test_empty_values_count_as_unset_for_every_setting():
+    result = _manage_python(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.JOBS_RUNNERS, s.IMPORT_MAX_ROWS, s.JOBS_STALE_AFTER, s.ALLOWED_HOSTS[0], "
+        "s.DATABASES['default']['ENGINE'])",
+        DJANGO_SETTINGS_MODULE="wdtportal.settings", DEBUG="1", JOBS_RUNNERS="", IMPORT_MAX_ROWS=" ",
+        JOBS_STALE_AFTER="", ALLOWED_HOSTS="", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "200000", "20.0", "127.0.0.1", "django.db.backends.sqlite3"]
+
+
+def test_a_required_setting_left_blank_is_reported_as_not_set():
+    result = _manage_python("import django; django.setup()", DJANGO_SETTINGS_MODULE="wdtportal.settings",
+                            DEBUG="0", SECRET_KEY="  ")
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr

@@ -4,9 +4,9 @@ Every value comes from an environment variable or an optional `.env` file beside
 `.env.example` documents each one. Defaults are safe for production: DEBUG off, sandbox off.
 """
 
-from collections.abc import Callable
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -14,8 +14,30 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+class _SetVariables(Mapping[str, str]):
+    """The process environment without its blank variables. A `.env` copied from `.env.example` has lines like
+    `WDT_QJB_SID=`: blank counts as unset, so it neither overrides a default (the sandbox's demo credentials) nor
+    fails to parse as a number; a required setting left blank is reported as not set."""
+
+    def __init__(self, variables: Mapping[str, str]):
+        self._variables = variables
+
+    def __getitem__(self, name: str) -> str:
+        value = self._variables[name]
+        if not value.strip():
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in self._variables.items() if value.strip())
+
+    def __len__(self) -> int:
+        return sum(1 for _name in self)
+
+
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+env = environ.Env()
+env.ENVIRON = _SetVariables(os.environ)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -142,16 +164,10 @@ if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- WDT -------------------------------------------------------------------------------------------
-# A `.env` copied from `.env.example` has lines like `WDT_QJB_SID=`: an empty value counts as unset, so that it
-# neither overrides a default (the sandbox's demo credentials) nor fails to parse as a number.
-def _wdt_env(read: Callable[..., Any], name: str, default: Any) -> Any:
-    return read(name) if env.str(name, default="").strip() else default
-
-
 # The offline sandbox stands in for both gateways (demo and tests). Off by default in production.
-WDT_SANDBOX = _wdt_env(env.bool, "WDT_SANDBOX", False)
+WDT_SANDBOX = env.bool("WDT_SANDBOX", default=False)
 # Where the portal reaches its own sandbox when a gateway URL is unset and WDT_SANDBOX is on.
-WDT_SANDBOX_URL = _wdt_env(env.str, "WDT_SANDBOX_URL", "http://127.0.0.1:8000/sandbox")
+WDT_SANDBOX_URL = env.str("WDT_SANDBOX_URL", default="http://127.0.0.1:8000/sandbox")
 # Demo credentials the sandbox accepts when none are configured; not secrets, never used against WDT.
 _SANDBOX_DEFAULTS = {
     "QJB_SID": "sandbox-sid",
@@ -164,43 +180,43 @@ _SANDBOX_DEFAULTS = {
 
 
 def _wdt_setting(name: str) -> str:
-    return _wdt_env(env.str, f"WDT_{name}", _SANDBOX_DEFAULTS.get(name, "") if WDT_SANDBOX else "")
+    return env.str(f"WDT_{name}", default=_SANDBOX_DEFAULTS.get(name, "") if WDT_SANDBOX else "")
 
 
 # Flagship (旗舰版, "qjb") gateway: purchase.PurchaseReturn.pending, finance.settle.PurchaseReturn.upload.
-WDT_QJB_URL = _wdt_env(env.str, "WDT_QJB_URL", "")
+WDT_QJB_URL = env.str("WDT_QJB_URL", default="")
 WDT_QJB_SID = _wdt_setting("QJB_SID")
 WDT_QJB_APPKEY = _wdt_setting("QJB_APPKEY")
 WDT_QJB_APPSECRET = _wdt_setting("QJB_APPSECRET")  # "secret:salt"
 # Enterprise (企业版) gateway: purchase_return_order_push.php.
-WDT_ENT_URL = _wdt_env(env.str, "WDT_ENT_URL", "")
+WDT_ENT_URL = env.str("WDT_ENT_URL", default="")
 WDT_ENT_SID = _wdt_setting("ENT_SID")
 WDT_ENT_APPKEY = _wdt_setting("ENT_APPKEY")
 WDT_ENT_APPSECRET = _wdt_setting("ENT_APPSECRET")
 # Seconds: "connect,read" or one number for both.
-WDT_TIMEOUT = _wdt_env(env.str, "WDT_TIMEOUT", "5,30")
+WDT_TIMEOUT = env.str("WDT_TIMEOUT", default="5,30")
 # Client retries of refusals that are safe to repeat (rate limits, failures to connect).
-WDT_MAX_RETRIES = _wdt_env(env.int, "WDT_MAX_RETRIES", 3)
-WDT_RETRY_BACKOFF = _wdt_env(env.float, "WDT_RETRY_BACKOFF", 0.5)
+WDT_MAX_RETRIES = env.int("WDT_MAX_RETRIES", default=3)
+WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
 # Seconds a document may stay in "sending" before `manage.py sweep_sending` holds it as unknown (the process
 # that sent it must have died). Longer than the read timeout times the retries.
-WDT_SENDING_TIMEOUT = _wdt_env(env.int, "WDT_SENDING_TIMEOUT", 300)
+WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
 
 # Sandbox faults, also settable from its admin page: latency in ms, shares from 0 to 1.
-WDT_SANDBOX_LATENCY_MS = _wdt_env(env.int, "WDT_SANDBOX_LATENCY_MS", 0)
-WDT_SANDBOX_ERROR_RATE = _wdt_env(env.float, "WDT_SANDBOX_ERROR_RATE", 0.0)
-WDT_SANDBOX_RATE_LIMIT_RATE = _wdt_env(env.float, "WDT_SANDBOX_RATE_LIMIT_RATE", 0.0)
-WDT_SANDBOX_LOST_ANSWER_RATE = _wdt_env(env.float, "WDT_SANDBOX_LOST_ANSWER_RATE", 0.0)
+WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)
+WDT_SANDBOX_ERROR_RATE = env.float("WDT_SANDBOX_ERROR_RATE", default=0.0)
+WDT_SANDBOX_RATE_LIMIT_RATE = env.float("WDT_SANDBOX_RATE_LIMIT_RATE", default=0.0)
+WDT_SANDBOX_LOST_ANSWER_RATE = env.float("WDT_SANDBOX_LOST_ANSWER_RATE", default=0.0)
 
 # Pacing: what each WDT account allows, shared by every worker on every machine (through the database).
 # Requests per second (0 = unpaced) and requests in flight at once (0 = unlimited).
-WDT_QJB_RATE = _wdt_env(env.float, "WDT_QJB_RATE", 10.0)
-WDT_QJB_CONCURRENCY = _wdt_env(env.int, "WDT_QJB_CONCURRENCY", 4)
-WDT_ENT_RATE = _wdt_env(env.float, "WDT_ENT_RATE", 10.0)
-WDT_ENT_CONCURRENCY = _wdt_env(env.int, "WDT_ENT_CONCURRENCY", 4)
+WDT_QJB_RATE = env.float("WDT_QJB_RATE", default=10.0)
+WDT_QJB_CONCURRENCY = env.int("WDT_QJB_CONCURRENCY", default=4)
+WDT_ENT_RATE = env.float("WDT_ENT_RATE", default=10.0)
+WDT_ENT_CONCURRENCY = env.int("WDT_ENT_CONCURRENCY", default=4)
 # After a rate-limit refusal every worker sends at half the rate (again halved on further refusals, down to a
 # tenth) for this many seconds.
-WDT_RATE_LIMIT_COOLDOWN = _wdt_env(env.float, "WDT_RATE_LIMIT_COOLDOWN", 10.0)
+WDT_RATE_LIMIT_COOLDOWN = env.float("WDT_RATE_LIMIT_COOLDOWN", default=10.0)
 
 # --- Background jobs ---------------------------------------------------------------------------------
 # Django's Tasks API (the django-tasks backport). The default backend keeps the queue in the database
