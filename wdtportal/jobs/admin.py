@@ -78,11 +78,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _page_args(request: HttpRequest) -> dict[str, Any]:
-        try:
-            page = int(request.GET.get("page", "1"))
-        except ValueError:
-            page = 1
-        return {"page": page, "state": request.GET.get("state", "")}
+        return {"page": request.GET.get("page", 1), "state": request.GET.get("state", "")}
 
     def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._job_for(request, job_id)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -254,7 +255,7 @@ def job_finish_if_complete(*, job: Job) -> bool:
 ITEMS_PER_PAGE = 100
 
 
-def job_progress(*, job: Job, page: int = 1, state: str = "") -> dict[str, Any]:
+def job_progress(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
     """What the job page shows: counts, rate over the last half minute, time left, and one page of its documents,
     each with its outcome, message and a link to it (`state`: only the documents with that outcome)."""
     now = timezone.now()
@@ -292,36 +293,33 @@ def job_progress(*, job: Job, page: int = 1, state: str = "") -> dict[str, Any]:
     }
 
 
-def job_items_page(*, job: Job, page: int = 1, state: str = "") -> dict[str, Any]:
-    """One page of the job's documents in their order, and where it is in the whole ("第 1–100 条，共 1,201 条")."""
+def job_items_page(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
+    """One page of the job's documents in their order, and where it is in the whole ("第 1–100 条，共 1,201 条").
+    `page` as the request gave it: out of range or not a number, the nearest page is shown."""
     items = job.items.order_by("position")
     if state in ItemState.values:
         items = items.filter(state=state)
     else:
         state = ""
-    count = items.count()
-    pages = max((count + ITEMS_PER_PAGE - 1) // ITEMS_PER_PAGE, 1)
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * ITEMS_PER_PAGE
-    rows = list(items[offset:offset + ITEMS_PER_PAGE])
+    shown = Paginator(items, ITEMS_PER_PAGE).get_page(page)
     change_url = _change_url(job)
-    if rows:
+    if shown.object_list:
         span = _("第 %(first)s–%(last)s 条，共 %(total)s 条") % {
-            "first": number_format(offset + 1, force_grouping=True),
-            "last": number_format(offset + len(rows), force_grouping=True),
-            "total": number_format(count, force_grouping=True)}
+            "first": number_format(shown.start_index(), force_grouping=True),
+            "last": number_format(shown.end_index(), force_grouping=True),
+            "total": number_format(shown.paginator.count, force_grouping=True)}
     else:
         span = _("没有单据")
     return {
         "items": [
             {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": i.get_state_display(),
              "message": i.message, "url": change_url(i.object_id) if change_url else ""}
-            for i in rows
+            for i in shown.object_list
         ],
         "items_state": state,
-        "items_count": count,
-        "page": page,
-        "pages": pages,
+        "items_count": shown.paginator.count,
+        "page": shown.number,
+        "pages": shown.paginator.num_pages,
         "items_span": span,
     }
 
