@@ -10,7 +10,7 @@ import python_calamine
 
 from returns.models import PurchaseReturn
 from returns.resources import import_returns
-from tests.excel.files import RETURN_HEADER, return_row, xlsx
+from tests.excel.files import RETURN_HEADER, return_row, xlsx, xlsx_with_sheet_xml
 
 pytestmark = pytest.mark.django_db
 
@@ -138,19 +138,9 @@ def test_a_formula_where_a_value_is_expected_is_reported_by_row_and_column():
 
 def xlsx_with_rows(count: int) -> bytes:
     """A real .xlsx of `count` data rows, its sheet XML written directly (openpyxl would take minutes)."""
-    source = zipfile.ZipFile(io.BytesIO(xlsx([return_row()])))
     row = '<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>R{0}</t></is></c></row>'
-    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             '<row r="1"><c r="A1" t="inlineStr"><is><t>退货单号</t></is></c></row>'
-             + "".join(row.format(n) for n in range(2, count + 2)) + "</sheetData></worksheet>")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in source.infolist():
-            if info.filename == "xl/worksheets/sheet1.xml":
-                archive.writestr(info.filename, sheet)
-            else:
-                archive.writestr(info, source.read(info))
-    return out.getvalue()
+    return xlsx_with_sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>退货单号</t></is></c></row>'
+                               + "".join(row.format(n) for n in range(2, count + 2)))
 
 
 def test_a_million_rows_are_refused_before_the_sheet_is_read(monkeypatch):
