@@ -72,6 +72,17 @@ def assert_sent_at_most_once(wdt_sandbox) -> Counter:
     return states
 
 
+def kill_9_after(job: Job, processed: int, sandbox_url: str, name: str, pacing: dict[str, str]) -> None:
+    """Start a worker and kill it with SIGKILL once the job has `processed` documents."""
+    worker = start_worker_process(sandbox_url, name, **pacing)
+    try:
+        wait_for(lambda: Job.objects.get(pk=job.pk).processed >= processed, 60, "the first documents", [worker])
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    finally:
+        stop([worker])
+
+
 def test_a_worker_killed_with_kill_9_mid_job_loses_nothing_and_sends_nothing_twice(
         client, wdt_sandbox, supervisor, settings):
     drafts = seed_settlement_drafts(60, prefix="CRK")
@@ -79,13 +90,7 @@ def test_a_worker_killed_with_kill_9_mid_job_loses_nothing_and_sends_nothing_twi
     job = submit_in_admin(client, supervisor, drafts)
     pacing = {"WDT_QJB_RATE": "30", "WDT_QJB_CONCURRENCY": "4", "JOBS_THREADS": "2", "JOBS_RUNNERS": "2"}
 
-    first = start_worker_process(wdt_sandbox.url, "doomed", **pacing)
-    try:
-        wait_for(lambda: Job.objects.get(pk=job.pk).processed >= 10, 60, "the first documents", [first])
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait()
-    finally:
-        stop([first])
+    kill_9_after(job, 10, wdt_sandbox.url, "doomed", pacing)
     job.refresh_from_db()
     assert job.finished_at is None and job.processed < 60
     in_flight = set(SettlementDraft.objects.filter(state=DocumentState.SENDING).values_list("pk", flat=True))
@@ -124,13 +129,7 @@ def test_a_lone_worker_killed_mid_job_with_its_watchdog_is_revived_by_the_next_w
     pacing = {"WDT_QJB_RATE": "30", "WDT_QJB_CONCURRENCY": "2", "JOBS_THREADS": "2", "JOBS_RUNNERS": "1",
               "WDT_SENDING_TIMEOUT": "3"}
 
-    first = start_worker_process(wdt_sandbox.url, "lone", **pacing)
-    try:
-        wait_for(lambda: Job.objects.get(pk=job.pk).processed >= 5, 60, "the first documents", [first])
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait()
-    finally:
-        stop([first])
+    kill_9_after(job, 5, wdt_sandbox.url, "lone", pacing)
     # The worker had claimed the watchdog when it died (as kill -9 between claiming and rescheduling leaves it).
     DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch", status="READY").update(
         status="RUNNING", started_at=timezone.now(), worker_ids=["lone"])
