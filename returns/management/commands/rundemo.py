@@ -7,11 +7,11 @@ The children reach the sandbox where this server really is (`--host`/`--port`, e
 WDT_SANDBOX_URL is set (in the environment or .env).
 """
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 
 from django.core.management.base import BaseCommand
@@ -40,11 +40,10 @@ class Command(BaseCommand):
             commands.append([*manage, "db_worker", "--no-reload", "--interval", "0.5", "--verbosity", "0"])
         processes = [subprocess.Popen(command, env=environment) for command in commands]  # noqa: S603
         try:
+            # Polled, not Popen.wait(): a Ctrl-C that interrupts wait() can leave its internal lock taken, and the
+            # final wait for the children would then hang forever.
             while all(p.poll() is None for p in processes):
-                try:
-                    processes[0].wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    continue
+                time.sleep(0.5)
             self.stderr.write("一个子进程已退出，正在停止其余进程 / a child process ended; stopping the others")
         except KeyboardInterrupt:
             pass
@@ -65,7 +64,11 @@ def child_environment(host: str, port: str | int, environ: Mapping[str, str] | N
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
-    for timeout, how in ((5, None), (10, signal.SIGTERM), (None, signal.SIGKILL)):
+    """Let the children end (they had the terminal's Ctrl-C), then SIGTERM, then SIGKILL. Further Ctrl-Cs are
+    ignored meanwhile: stopping half-way would leave children running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for grace, how in ((5, None), (10, signal.SIGTERM), (5, signal.SIGKILL)):
         running = [p for p in processes if p.poll() is None]
         if not running:
             return
@@ -74,6 +77,6 @@ def _stop(processes: list[subprocess.Popen]) -> None:
                 p.kill()
             elif how is not None:
                 p.send_signal(how)
-        for p in running:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                p.wait(timeout=timeout)
+        deadline = time.monotonic() + grace
+        while any(p.poll() is None for p in running) and time.monotonic() < deadline:
+            time.sleep(0.1)
