@@ -132,8 +132,15 @@ class DatabasePacer:
         looks = 0
         while True:
             now = time.time()
+            slots = list(candidates.values_list("number", "holder", "expires_at"))
+            if len(slots) < concurrency:
+                # Rows are missing (the table was emptied since this process filled it, or the concurrency was
+                # raised): make them now rather than wait for slots that do not exist.
+                self._ready.discard(gateway)
+                self._ensure_rows(gateway, GatewayLimits(0, concurrency))
+                continue
             free = Q(holder="") | Q(expires_at__lt=now)
-            numbers = list(candidates.filter(free).values_list("number", flat=True))
+            numbers = [number for number, taken_by, expires_at in slots if not taken_by or expires_at < now]
             random.shuffle(numbers)
             for number in numbers:
                 # Compare-and-set: only one caller's UPDATE finds the slot still free.
@@ -144,12 +151,6 @@ class DatabasePacer:
                         logger.info("waited %.1f s for a free %s slot", waited, gateway)
                     return holder
             looks += 1
-            # No free slot: if rows are missing (the table was emptied since this process filled it, or the
-            # concurrency was raised), make them now rather than wait for slots that do not exist.
-            if (looks == 1 or looks % 100 == 0) and candidates.count() < concurrency:
-                self._ready.discard(gateway)
-                self._ensure_rows(gateway, GatewayLimits(0, concurrency))
-                continue
             # Back off while every slot stays taken (up to 8 × the first pause), so that waiting callers do not
             # load the database; jittered so that they do not look in step.
             pause = SLOT_POLL_SECONDS * min(2 ** (looks // 4), 8) * (1 + random.random())  # noqa: S311
