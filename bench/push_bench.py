@@ -92,8 +92,8 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from settlements import job_kinds
     from tests.bulk import seed_settlement_drafts
-    from wdtportal.jobs.models import JobKind
     from wdtportal.jobs.services import job_start
     from wdtportal.wdt.models import GatewayPace, WdtCall
     from wdtportal.wdt.sandbox import faults
@@ -112,7 +112,7 @@ def main() -> None:
         except OSError:
             time.sleep(0.1)
     try:
-        job = job_start(kind=JobKind.SETTLEMENT_SUBMIT, documents=drafts, user=user, label="bench")
+        job = job_start(kind=job_kinds.SUBMIT, documents=drafts, user=user, label="bench")
         started = time.monotonic()
         children += [subprocess.Popen([*manage, "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2",
                                        "--worker-id", f"bench-{n}", "--verbosity", "0"],

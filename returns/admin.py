@@ -7,18 +7,17 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from settlements.services import settlement_drafts_link
-from wdtportal.jobs.models import JobKind
+from wdtportal.documents.admin import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
+from wdtportal.documents.states import DocumentState
+from wdtportal.jobs.admin_actions import JobActionsMixin
 
-from . import services
-from .admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
+from . import job_kinds, services
 from .excel_admin import ReturnsSpreadsheetMixin
 from .models import OutboundLine, PurchaseReturn
-from .states import DocumentState
+from .signals import returns_numbered
 
 
 class OutboundLineInline(DocumentLineInline):
@@ -27,38 +26,35 @@ class OutboundLineInline(DocumentLineInline):
 
 
 @admin.register(PurchaseReturn)
-class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
+class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, JobActionsMixin, DocumentAdmin):
     # outer_no (WDT's deduplication key) stays on the document's page and in search: the list keeps its width
     # for what a clerk scans (states, dates, WDT's message).
+    # Apps built on returns add their own columns and actions (settlements: the draft's link, creating drafts).
     list_display = ("return_no", "outbound_badge", "waiting_badge", "line_count", "post_cost",
-                    "created_by", "created_at", "sent_at", "last_message_short", "settlement_link")
+                    "created_by", "created_at", "sent_at", "last_message_short")
     list_display_links = ("return_no",)
     list_filter = ("outbound_state", "waiting_state", "created_at", "sent_at",
                    ("created_by", admin.RelatedOnlyFieldListFilter), ("sent_by", admin.RelatedOnlyFieldListFilter),
                    ("import_batch", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("return_no", "outer_no", "lines__spec_no", "settlement_drafts__js_order_no")
+    search_fields = ("return_no", "outer_no", "lines__spec_no")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
     inlines = [OutboundLineInline, StateHistoryInline]
-    readonly_fields = ("outbound_badge", "waiting_badge", "wdt_links", "settlement_link", "last_message",
+    readonly_fields = ("outbound_badge", "waiting_badge", "wdt_links", "last_message",
                        "created_by", "created_at", "sent_by", "sent_at", "import_batch")
     fieldsets = (
         (None, {"fields": ("return_no", "outer_no", "logistics_code", "logistics_no", "post_cost", "remark",
                            "is_check")}),
-        (_("状态"), {"fields": ("outbound_badge", "waiting_badge", "last_message", "wdt_links", "settlement_link")}),
+        (_("状态"), {"fields": ("outbound_badge", "waiting_badge", "last_message", "wdt_links")}),
         (_("记录"), {"fields": ("created_by", "created_at", "sent_by", "sent_at", "import_batch")}),
     )
-    actions = ["validate", "push_outbound", "stop_waiting", "create_settlement_drafts", "resolve_unknown"]
-    guarded_actions = {"push_outbound": "send", "stop_waiting": "send", "resolve_unknown": "resolve",
-                       "create_settlement_drafts": "draft"}
+    actions = ["validate", "push_outbound", "stop_waiting", "resolve_unknown"]
+    guarded_actions = {"push_outbound": "send", "stop_waiting": "send", "resolve_unknown": "resolve"}
     send_perm = services.PERM_SEND
     resolve_perm = services.PERM_RESOLVE
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).annotate(line_total=Count("lines", distinct=True))
-
-    def has_draft_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("settlements.add_settlementdraft")
 
     # --- columns -----------------------------------------------------------------------------------
     @admin.display(description=_("出库单状态"), ordering="outbound_state")
@@ -76,15 +72,6 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
     @admin.display(description=_("旺店通最近消息"))
     def last_message_short(self, obj: PurchaseReturn) -> str:
         return obj.last_message[:60]
-
-    @admin.display(description=_("结算单草稿"))
-    def settlement_link(self, obj: PurchaseReturn) -> str:
-        drafts = list(obj.settlement_drafts.all()) if obj.pk else []
-        if not drafts:
-            return "-"
-        return format_html_join(", ", '<a href="{}">{}</a>', (
-            (reverse("admin:settlements_settlementdraft_change", args=[d.pk]), d.js_order_no or d.get_state_display())
-            for d in drafts))
 
     @admin.display(description=_("操作"))
     def wdt_links(self, obj: PurchaseReturn) -> str:
@@ -105,8 +92,8 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
     def save_model(self, request: HttpRequest, obj: PurchaseReturn, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change or "return_no" in form.changed_data:
-            # Drafts entered before this return (or under its new number) now link to it.
-            settlement_drafts_link(return_nos=[obj.return_no])
+            # Whatever refers to returns by number (settlement drafts entered before it) may now find this one.
+            returns_numbered.send(sender=PurchaseReturn, return_nos=[obj.return_no])
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -121,25 +108,19 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, DocumentAdmin):
 
     @admin.action(description=_("在旺店通创建出库单"), permissions=["send"])
     def push_outbound(self, request: HttpRequest, queryset: Any) -> Any:
-        return self.start_job(request, JobKind.RETURN_PUSH_OUTBOUND, queryset, _("创建出库单"))
+        return self.start_job(request, job_kinds.PUSH_OUTBOUND, queryset, _("创建出库单"))
 
     @admin.action(description=_("在旺店通停止等待"), permissions=["send"])
     def stop_waiting(self, request: HttpRequest, queryset: Any) -> Any:
-        return self.start_job(request, JobKind.RETURNS_STOP_WAITING, queryset, _("停止等待"))
-
-    @admin.action(description=_("生成结算单草稿"), permissions=["draft"])
-    def create_settlement_drafts(self, request: HttpRequest, queryset: Any) -> Any:
-        answers = services.settlement_drafts_create_from_returns(purchase_returns=queryset.order_by("pk"),
-                                                                 user=request.user)
-        return self.report(request, _("生成结算单草稿结果"), answers)
+        return self.start_job(request, job_kinds.STOP_WAITING, queryset, _("停止等待"))
 
     @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
         action = request.POST.get("resolve_action")
         if action == "send_again":  # calls WDT: in the background, as the other sends
             return self.start_send_again(request, queryset, [
-                (JobKind.RETURN_OUTBOUND_SEND_AGAIN, "outbound_state"),
-                (JobKind.RETURN_WAITING_SEND_AGAIN, "waiting_state")])
+                (job_kinds.OUTBOUND_SEND_AGAIN, "outbound_state"),
+                (job_kinds.WAITING_SEND_AGAIN, "waiting_state")])
         if action == "mark_done":
             answers = services.returns_resolve_unknown(purchase_returns=queryset.order_by("pk"), user=request.user,
                                                        action=action)

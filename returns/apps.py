@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = _("采购退货")
+
+    def ready(self) -> None:
+        from wdtportal.documents import registry
+        from wdtportal.excel.background import register_importer
+
+        from . import job_kinds
+        from .models import PurchaseReturn
+        from .resources import ReturnsImporter
+
+        registry.register(PurchaseReturn, states={"outbound_state": _("采购退货 · 出库单"),
+                                                  "waiting_state": _("采购退货 · 停止等待")})
+        job_kinds.register()
+        register_importer(ReturnsImporter)

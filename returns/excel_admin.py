@@ -13,8 +13,8 @@ from wdtportal.excel.writing import error_copy_xlsx, template_xlsx
 from wdtportal.jobs.responses import job_started
 
 from . import services
-from .models import ImportBatch, PurchaseReturn
-from .resources import RETURN_EXPORT_EXTRAS, ReturnsImporter, stop_waiting_list
+from .models import PurchaseReturn
+from .resources import RETURN_EXPORT_EXTRAS, STOP_WAITING_BATCH, ReturnsImporter, stop_waiting_list
 
 
 class ReturnsResource(SpreadsheetResource):
@@ -70,7 +70,7 @@ class ReturnsSpreadsheetMixin(SpreadsheetAdminMixin):
     export_file_stem = "purchase-returns"
 
     def import_finished(self, request: HttpRequest, report: Any) -> HttpResponse:
-        if report.kind != ImportBatch.Kind.STOP_WAITING:
+        if report.kind != STOP_WAITING_BATCH:
             return super().import_finished(request, report)
         # A stop-waiting list: sent in the background, as the list's action does; its page shows each return's answer.
         return job_started(self, request, (report.job_id, report.documents))

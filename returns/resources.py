@@ -11,21 +11,23 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from settlements.services import settlement_drafts_link
+from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.states import state_label
 from wdtportal.excel.cells import CellError, text_cleaner
 from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column, normalize_header
 from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport, formula_message
 from wdtportal.excel.errors import RowError, SpreadsheetError
 from wdtportal.excel.exporting import ExtraColumn, local_time
 from wdtportal.excel.reading import open_sheet
+from wdtportal.jobs.services import job_start
 
-from .models import ImportBatch, OutboundLine, PurchaseReturn, new_outer_no
-from .states import DocumentState
+from . import job_kinds
+from .models import OutboundLine, PurchaseReturn, new_outer_no
+from .signals import returns_numbered
 
-
-def state_label(value: str) -> str:
-    return str(DocumentState(value).label) if value else ""
-
+# The `kind` of the import batches this app writes.
+RETURNS_BATCH = "returns"
+STOP_WAITING_BATCH = "stop_waiting"
 
 RETURN_EXPORT_EXTRAS = [
     ExtraColumn("出库单状态", "outbound_state", state_label),
@@ -64,7 +66,7 @@ RETURN_LAYOUT = Layout(
 
 
 class ReturnsImporter(DocumentImporter):
-    batch_kind = ImportBatch.Kind.RETURNS
+    batch_kind = RETURNS_BATCH
     label = _("采购退货")
     document_model = PurchaseReturn
     line_model = OutboundLine
@@ -117,8 +119,8 @@ class ReturnsImporter(DocumentImporter):
             values["outer_no"] = new_outer_no()
 
     def after_write(self, created_keys: list[Any]) -> None:
-        # Settlement drafts imported before their return now find it.
-        settlement_drafts_link(return_nos=created_keys)
+        # Whatever refers to returns by number (settlement drafts imported before their return) may now find them.
+        returns_numbered.send(sender=PurchaseReturn, return_nos=created_keys)
 
 
 def import_returns(data: bytes, *, file_name: str = "", user: Any = None, dry_run: bool = False) -> ImportReport:
@@ -135,7 +137,7 @@ STOP_WAITING_HEADERS = {normalize_header(name) for name in ("退货单号", "采
 class StopWaitingReport:
     """What a stop-waiting list holds: the portal's returns it names, and the numbers the portal does not know."""
 
-    kind: str = ImportBatch.Kind.STOP_WAITING
+    kind: str = STOP_WAITING_BATCH
     file_name: str = ""
     dry_run: bool = True
     problem: str = ""
@@ -238,14 +240,11 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
     report.errors.sort(key=lambda error: error.row)
     if dry_run or not report.ok:
         return report
-    from wdtportal.jobs.models import JobKind
-    from wdtportal.jobs.services import job_start
-
     with transaction.atomic():
-        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.STOP_WAITING, file_name=file_name[:255],
+        batch = ImportBatch.objects.create(kind=STOP_WAITING_BATCH, file_name=file_name[:255],
                                            created_by=user if getattr(user, "is_authenticated", False) else None,
                                            rows=report.rows, documents=report.documents)
-        job = job_start(kind=JobKind.RETURNS_STOP_WAITING, documents=report.return_ids, user=user,
+        job = job_start(kind=job_kinds.STOP_WAITING, documents=report.return_ids, user=user,
                         label=str(_("停止等待（清单 %(file)s）") % {"file": file_name}))
     report.batch_id, report.job_id = batch.pk, job.pk
     return report

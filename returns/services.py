@@ -1,25 +1,32 @@
 """What the portal does with purchase returns: validate, push the outbound order, stop waiting, resolve
-unknown outcomes and create settlement drafts. The admin, commands and background jobs all call these."""
+unknown outcomes. The admin, commands and background jobs all call these."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from wdtportal.documents import results, sending
+from wdtportal.documents.results import Outcome, SendResult
+from wdtportal.documents.services import (
+    decimal_text,
+    document_edited,
+    document_errors,
+    document_validate,
+    documents_validate,
+    require_perm,
+)
+from wdtportal.documents.states import SENDABLE, DocumentState
+from wdtportal.documents.transitions import move
 from wdtportal.wdt.calllog import call_context
 from wdtportal.wdt.client import enterprise_client_from_settings, qjb_client_from_settings
 from wdtportal.wdt.errors import WdtConfigurationError
 
-from . import results, sending
-from .models import OutboundLine, PurchaseReturn, validate_lines_unique
-from .results import Outcome, SendResult
-from .states import EDITABLE, SENDABLE, DocumentState, move
+from .models import OutboundLine, PurchaseReturn
 
 S = DocumentState
 logger = logging.getLogger(__name__)
@@ -33,127 +40,9 @@ PERM_RESOLVE = "returns.resolve_purchasereturn"
 PERM_CHANGE = "returns.change_purchasereturn"
 
 
-def require_perm(user: Any, perm: str) -> None:
-    """Refuse a person without `perm`. `user=None` is the system itself (commands, migrations)."""
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(_("没有权限执行此操作"))
-
-
-def decimal_text(value: Decimal) -> str:
-    """A Decimal as WDT wants it: a plain string without exponent or trailing zeros ("2", "0.5")."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-# --- validation ------------------------------------------------------------------------------------
-
-def _messages(error: ValidationError, model: Any, prefix: str = "") -> list[str]:
-    found = []
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            label = str(model._meta.get_field(name).verbose_name) if name != "__all__" else ""
-            for message in errors:
-                found.append(f"{prefix}{label}：{message}" if label else f"{prefix}{message}")
-    else:
-        found.extend(f"{prefix}{m}" for m in error.messages)
-    return found
-
-
-def document_errors(document: Any, lines: list[Any], *, line_exclude: list[str]) -> list[str]:
-    """Every rule a document and its lines break, as Chinese sentences (shared with settlements)."""
-    errors: list[str] = []
-    try:
-        document.full_clean(validate_unique=True)
-    except ValidationError as exc:
-        errors.extend(_messages(exc, document))
-    if not lines:
-        errors.append(_("至少需要一行明细，请添加明细后再校验"))
-    for index, line in enumerate(lines, start=1):
-        try:
-            line.full_clean(exclude=line_exclude, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            prefix = (_("第%(n)s行 %(spec)s ") % {"n": index, "spec": line.spec_no} if line.spec_no
-                      else _("第%(n)s行 ") % {"n": index})
-            errors.extend(_messages(exc, line, prefix=prefix))
-    try:
-        validate_lines_unique(lines)
-    except ValidationError as exc:
-        errors.extend(exc.messages)
-    return errors
-
-
 def return_errors(purchase_return: PurchaseReturn) -> list[str]:
     lines = list(purchase_return.lines.all())
     return document_errors(purchase_return, lines, line_exclude=["purchase_return"])
-
-
-# Validation and edits of either kind of document (a return's outbound order, a settlement draft): `field` is the
-# state they move, `errors_of` the rules they are checked against.
-ErrorsOf = Callable[[Any], list[str]]
-
-
-def _locked(document: Any) -> Any | None:
-    """The document as it is now in the database, its row locked until the end of the transaction."""
-    return type(document)._default_manager.select_for_update().filter(pk=document.pk).first()
-
-
-def _validate_locked(document: Any, *, field: str, errors_of: ErrorsOf, user: Any) -> list[str]:
-    """Validate a document whose row the caller has locked (read fresh): valid drafts (and failed ones) become
-    ready, an invalid ready one goes back to draft; other states are checked but never moved."""
-    errors = errors_of(document)
-    state = getattr(document, field)
-    if not errors and state in (S.DRAFT, S.FAILED):
-        move(document, field, S.READY, user=user, reason=_("校验通过"))
-    elif errors and state == S.READY:
-        move(document, field, S.DRAFT, user=user, reason=_("校验未通过"))
-    return errors
-
-
-@transaction.atomic
-def document_validate(document: Any, *, field: str, errors_of: ErrorsOf, user: Any) -> list[str]:
-    """Check one document against WDT's rules, moving it as `_validate_locked` says.
-
-    The row is re-read under lock: the copy passed in may be older than a job that queued or sent it meanwhile,
-    and must not make it ready (editable and sendable) again — for a settlement, a second order in WDT.
-    """
-    fresh = _locked(document)
-    if fresh is None:
-        return [_("单据已被删除")]
-    errors = _validate_locked(fresh, field=field, errors_of=errors_of, user=user)
-    setattr(document, field, getattr(fresh, field))
-    return errors
-
-
-def documents_validate(documents: Iterable[Any], *, field: str, errors_of: ErrorsOf, user: Any) -> list[SendResult]:
-    """`document_validate` for a selection, one result each (for the admin's per-document report). Each state is
-    read again under lock, so a document that a job queued meanwhile is skipped, not moved."""
-    answers = []
-    for document in documents:
-        with transaction.atomic():
-            fresh = _locked(document)
-            if fresh is None:
-                answers.append(results.skipped(document, _("单据已被删除")))
-            elif getattr(fresh, field) not in EDITABLE:
-                answers.append(results.skipped(fresh, _("状态为“%(s)s”，无需校验") % {
-                    "s": S(getattr(fresh, field)).label}))
-            else:
-                errors = _validate_locked(fresh, field=field, errors_of=errors_of, user=user)
-                answers.append(results.failed(fresh, "；".join(errors)) if errors
-                               else results.done(fresh, _("校验通过")))
-    return answers
-
-
-@transaction.atomic
-def document_edited(document: Any, *, field: str, user: Any) -> None:
-    """After a clerk's edit a validated document must be validated again (its state read fresh, under lock)."""
-    fresh = _locked(document)
-    if fresh is None:
-        return
-    if getattr(fresh, field) == S.READY:
-        move(fresh, field, S.DRAFT, user=user, reason=_("单据已修改，需要重新校验"))
-    setattr(document, field, getattr(fresh, field))
 
 
 def return_validate(*, purchase_return: PurchaseReturn, user: Any) -> list[str]:
@@ -389,40 +278,4 @@ def returns_resolve_unknown(*, purchase_returns: Iterable[PurchaseReturn], user:
         for field in fields:
             answers.append(return_resolve_unknown(purchase_return=purchase_return, user=user, action=action,
                                                   field=field, note=note))
-    return answers
-
-
-# --- settlement drafts from returns ----------------------------------------------------------------
-
-def settlement_drafts_create_from_returns(*, purchase_returns: Iterable[PurchaseReturn],
-                                          user: Any) -> list[SendResult]:
-    """One settlement draft per return, lines copied (settle_num from num, price, batch_no, remark).
-    Returns that already have a draft, or have no lines, are skipped."""
-    from settlements.models import SettlementDraft, SettlementLine
-
-    require_perm(user, "settlements.add_settlementdraft")
-    answers = []
-    creator = user if getattr(user, "is_authenticated", False) else None
-    for purchase_return in purchase_returns:
-        existing = SettlementDraft.objects.filter(return_no=purchase_return.return_no).first()
-        if existing is not None:
-            answers.append(results.skipped(purchase_return, _("已有结算单草稿（%(s)s）") % {
-                "s": existing.get_state_display()}))
-            continue
-        lines = list(purchase_return.lines.all())
-        if not lines:
-            answers.append(results.skipped(purchase_return, _("没有明细，无法生成结算单草稿")))
-            continue
-        with transaction.atomic():
-            draft = SettlementDraft.objects.create(
-                return_no=purchase_return.return_no, purchase_return=purchase_return,
-                logistics_company_no=purchase_return.logistics_code, logistics_no=purchase_return.logistics_no,
-                created_by=creator,
-            )
-            SettlementLine.objects.bulk_create([
-                SettlementLine(draft=draft, line_no=index, spec_no=line.spec_no, settle_num=line.num,
-                               price=line.price, batch_no=line.batch_no, remark=line.remark)
-                for index, line in enumerate(lines, start=1)
-            ])
-        answers.append(results.done(purchase_return, _("已生成结算单草稿")))
     return answers

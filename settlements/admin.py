@@ -8,15 +8,17 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from returns import results
-from returns.admin_common import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
-from returns.states import DocumentState
-from wdtportal.jobs.models import JobKind
+from returns.admin import PurchaseReturnAdmin
+from returns.models import PurchaseReturn
+from wdtportal.documents import results
+from wdtportal.documents.admin import DocumentAdmin, DocumentLineInline, StateHistoryInline, state_badge
+from wdtportal.documents.states import DocumentState
+from wdtportal.jobs.admin_actions import JobActionsMixin
 
-from . import services
+from . import job_kinds, services
 from .excel_admin import SettlementsSpreadsheetMixin
 from .models import SettlementDraft, SettlementLine
 
@@ -27,7 +29,7 @@ class SettlementLineInline(DocumentLineInline):
 
 
 @admin.register(SettlementDraft)
-class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
+class SettlementDraftAdmin(SettlementsSpreadsheetMixin, JobActionsMixin, DocumentAdmin):
     list_display = ("return_no", "return_link", "state_badge", "js_order_no", "invoice_type", "post_fee",
                     "other_fee", "created_by", "created_at", "sent_at", "last_message_short")
     list_display_links = ("return_no",)
@@ -93,13 +95,13 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
 
     @admin.action(description=_("在旺店通创建结算单"), permissions=["send"])
     def submit(self, request: HttpRequest, queryset: Any) -> Any:
-        return self.start_job(request, JobKind.SETTLEMENT_SUBMIT, queryset, _("创建结算单"))
+        return self.start_job(request, job_kinds.SUBMIT, queryset, _("创建结算单"))
 
     @admin.action(description=_("处理结果未知的单据"), permissions=["resolve"])
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
         action = request.POST.get("resolve_action")
         if action == "send_again":  # calls WDT: in the background, as the other sends
-            return self.start_send_again(request, queryset, [(JobKind.SETTLEMENT_SEND_AGAIN, "state")])
+            return self.start_send_again(request, queryset, [(job_kinds.SEND_AGAIN, "state")])
         if action != "mark_done":
             return self.resolve_confirmation(request, queryset.order_by("pk"))
         answers = []
@@ -124,3 +126,28 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, DocumentAdmin):
             "send_again_label": _("确认旺店通中没有：重新发送"),
             "needs_number": True,
         }
+
+
+# --- what settlements add to the purchase returns' admin (returns never imports settlements) -----------------
+
+@admin.action(description=_("生成结算单草稿"), permissions=["draft"])
+def create_settlement_drafts(modeladmin: Any, request: HttpRequest, queryset: Any) -> Any:
+    answers = services.settlement_drafts_create_from_returns(purchase_returns=queryset.order_by("pk"),
+                                                             user=request.user)
+    return modeladmin.report(request, _("生成结算单草稿结果"), answers)
+
+
+@admin.display(description=_("结算单草稿"))
+def settlement_link(modeladmin: Any, obj: PurchaseReturn) -> str:
+    drafts = list(obj.settlement_drafts.all()) if obj.pk else []
+    if not drafts:
+        return "-"
+    return format_html_join(", ", '<a href="{}">{}</a>', (
+        (reverse("admin:settlements_settlementdraft_change", args=[d.pk]), d.js_order_no or d.get_state_display())
+        for d in drafts))
+
+
+PurchaseReturnAdmin.add_permission("draft", services.PERM_ADD)
+PurchaseReturnAdmin.add_action("create_settlement_drafts", create_settlement_drafts, needs="draft")
+PurchaseReturnAdmin.add_field("settlement_link", settlement_link, in_list=True, fieldset=1)
+PurchaseReturnAdmin.search_fields = (*PurchaseReturnAdmin.search_fields, "settlement_drafts__js_order_no")

@@ -4,9 +4,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from returns.models import PurchaseReturn, TrackedDocument
-from returns.states import DocumentState
-from returns.validators import DECIMAL_19_4, at_most_one, non_negative, positive
+from returns.models import PurchaseReturn
+from wdtportal.documents.models import TrackedDocument
+from wdtportal.documents.states import DocumentState
+from wdtportal.documents.validators import DECIMAL_19_4, at_most_one, non_negative, positive
 
 
 class InvoiceType(models.IntegerChoices):
@@ -67,7 +68,7 @@ class SettlementDraft(TrackedDocument):
         if update_fields is None or "return_no" in update_fields:
             # The link follows the number: linked to the portal's return of this return_no, or to none. Drafts
             # also come from Excel or by hand, and a return may arrive after its draft: see
-            # settlements.services.settlement_drafts_link for links made from the returns' side.
+            # settlements.services.settlement_drafts_link for links made from the returns' side (returns_numbered).
             linked = (PurchaseReturn.objects.filter(return_no=self.return_no).values_list("pk", flat=True).first()
                       if self.return_no else None)
             if linked != self.purchase_return_id:

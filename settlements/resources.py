@@ -9,13 +9,16 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from returns.models import ImportBatch, PurchaseReturn
-from returns.resources import state_label
+from returns.models import PurchaseReturn
+from wdtportal.documents.states import state_label
 from wdtportal.excel.columns import DOCUMENT, LINE, Layout, column
 from wdtportal.excel.documents import DocumentImporter, ImportReport
 from wdtportal.excel.exporting import ExtraColumn, local_time
 
 from .models import SettlementDraft, SettlementLine
+
+# The `kind` of the import batches this app writes.
+SETTLEMENTS_BATCH = "settlements"
 
 SETTLEMENT_EXPORT_EXTRAS = [
     ExtraColumn("状态", "state", state_label),
@@ -62,7 +65,7 @@ SETTLEMENT_LAYOUT = Layout(
 
 
 class SettlementsImporter(DocumentImporter):
-    batch_kind = ImportBatch.Kind.SETTLEMENTS
+    batch_kind = SETTLEMENTS_BATCH
     label = _("结算单草稿")
     document_model = SettlementDraft
     line_model = SettlementLine

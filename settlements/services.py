@@ -1,5 +1,6 @@
-"""What the portal does with settlement drafts: validate, create the settlement order in WDT
-(finance.settle.PurchaseReturn.upload) keeping its JS number, and resolve unknown outcomes.
+"""What the portal does with settlement drafts: create them from purchase returns, keep their link to the return of
+their number, validate, create the settlement order in WDT (finance.settle.PurchaseReturn.upload) keeping its JS
+number, and resolve unknown outcomes.
 
 The upload has no deduplication key: a retry after an unknown outcome can create a second settlement order,
 so an unknown draft is never sent again without a supervisor's explicit `settlement_send_again`.
@@ -15,10 +16,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from returns import results, sending
 from returns.models import PurchaseReturn
-from returns.results import Outcome, SendResult
-from returns.services import (
+from wdtportal.documents import results, sending
+from wdtportal.documents.results import Outcome, SendResult
+from wdtportal.documents.services import (
     decimal_text,
     document_edited,
     document_errors,
@@ -26,7 +27,8 @@ from returns.services import (
     documents_validate,
     require_perm,
 )
-from returns.states import SENDABLE, DocumentState, move
+from wdtportal.documents.states import SENDABLE, DocumentState
+from wdtportal.documents.transitions import move
 from wdtportal.wdt.calllog import call_context
 from wdtportal.wdt.client import qjb_client_from_settings
 from wdtportal.wdt.errors import WdtConfigurationError
@@ -40,6 +42,7 @@ LINK_CHUNK = 500
 PERM_SEND = "settlements.send_settlementdraft"
 PERM_RESOLVE = "settlements.resolve_settlementdraft"
 PERM_CHANGE = "settlements.change_settlementdraft"
+PERM_ADD = "settlements.add_settlementdraft"
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -49,7 +52,7 @@ def draft_errors(draft: SettlementDraft) -> list[str]:
 
 
 def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
-    """Check a draft against WDT's rules (see `returns.services.document_validate`)."""
+    """Check a draft against WDT's rules (see `wdtportal.documents.services.document_validate`)."""
     return document_validate(draft, field="state", errors_of=draft_errors, user=user)
 
 
@@ -83,6 +86,45 @@ def settlement_drafts_link(*, return_nos: Iterable[str]) -> int:
         SettlementDraft.objects.bulk_update(stale, ["purchase_return"], batch_size=LINK_CHUNK)
         changed += len(stale)
     return changed
+
+
+def on_returns_numbered(*, return_nos: Iterable[str], **kwargs: Any) -> None:
+    """Receiver of `returns.signals.returns_numbered`: drafts entered before their return now link to it."""
+    settlement_drafts_link(return_nos=return_nos)
+
+
+# --- drafts from returns -----------------------------------------------------------------------------
+
+def settlement_drafts_create_from_returns(*, purchase_returns: Iterable[PurchaseReturn],
+                                          user: Any) -> list[SendResult]:
+    """One settlement draft per return, lines copied (settle_num from num, price, batch_no, remark).
+    Returns that already have a draft, or have no lines, are skipped."""
+    require_perm(user, PERM_ADD)
+    answers = []
+    creator = user if getattr(user, "is_authenticated", False) else None
+    for purchase_return in purchase_returns:
+        existing = SettlementDraft.objects.filter(return_no=purchase_return.return_no).first()
+        if existing is not None:
+            answers.append(results.skipped(purchase_return, _("已有结算单草稿（%(s)s）") % {
+                "s": existing.get_state_display()}))
+            continue
+        lines = list(purchase_return.lines.all())
+        if not lines:
+            answers.append(results.skipped(purchase_return, _("没有明细，无法生成结算单草稿")))
+            continue
+        with transaction.atomic():
+            draft = SettlementDraft.objects.create(
+                return_no=purchase_return.return_no, purchase_return=purchase_return,
+                logistics_company_no=purchase_return.logistics_code, logistics_no=purchase_return.logistics_no,
+                created_by=creator,
+            )
+            SettlementLine.objects.bulk_create([
+                SettlementLine(draft=draft, line_no=index, spec_no=line.spec_no, settle_num=line.num,
+                               price=line.price, batch_no=line.batch_no, remark=line.remark)
+                for index, line in enumerate(lines, start=1)
+            ])
+        answers.append(results.done(purchase_return, _("已生成结算单草稿")))
+    return answers
 
 
 # --- payload ---------------------------------------------------------------------------------------

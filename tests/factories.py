@@ -10,9 +10,9 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from returns.groups import CLERK, SUPERVISOR, sync_groups
 from returns.models import OutboundLine, PurchaseReturn
 from settlements.models import SettlementDraft, SettlementLine
+from wdtportal.documents.groups import CLERK, SUPERVISOR, sync_groups
 
 
 def make_user(username: str, group: str) -> Any:

@@ -17,9 +17,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from returns.models import PurchaseReturn
-from returns.states import STATE_COLOURS, DocumentState
-from settlements.models import SettlementDraft
+from wdtportal.documents.registry import state_columns
+from wdtportal.documents.states import STATE_COLOURS, DocumentState
 from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import Outcome, WdtCall
 
@@ -33,12 +32,11 @@ CHART_DAYS = 30
 UNKNOWN_LIST_LIMIT = 20
 JOBS_LIST_LIMIT = 10
 
-# (model, state field, heading): the three state columns a clerk follows.
-STATE_FIELDS: list[tuple[type[Model], str, Any]] = [
-    (PurchaseReturn, "outbound_state", _("采购退货 · 出库单")),
-    (PurchaseReturn, "waiting_state", _("采购退货 · 停止等待")),
-    (SettlementDraft, "state", _("结算单草稿")),
-]
+
+
+def _state_fields() -> list[tuple[type[Model], str, Any]]:
+    """(model, state field, heading) of every state a clerk follows, as the document apps registered them."""
+    return [(c.model, c.field, c.heading) for c in state_columns()]
 
 
 @dataclass
@@ -133,7 +131,7 @@ def _admin_url(site: AdminSite, user: Any, model: type[Model], view: str, *args:
 
 def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
     tables = []
-    for model, field_name, heading in STATE_FIELDS:
+    for model, field_name, heading in _state_fields():
         counts = dict(model.objects.values_list(field_name).annotate(n=Count("pk")).order_by())
         rows = [
             StateCount(state.value, state.label, STATE_COLOURS[state], counts.get(state.value, 0),
@@ -181,7 +179,7 @@ def send_figures(*, now: datetime | None = None) -> tuple[list[SendFigures], Sen
 def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
     """Documents WDT refused, grouped by WDT's message, largest group first."""
     groups = []
-    for model, field_name, heading in STATE_FIELDS:
+    for model, field_name, heading in _state_fields():
         rows = (model.objects.filter(**{field_name: DocumentState.FAILED})
                 .values_list("last_message").annotate(n=Count("pk")).order_by())
         for message, count in rows:
@@ -195,7 +193,7 @@ def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
 def unknowns(*, site: AdminSite, user: Any) -> tuple[list[StateCount], list[UnknownDocument]]:
     """Documents whose outcome is unknown: a person must find out in WDT and resolve them."""
     counts, documents = [], []
-    for model, field_name, heading in STATE_FIELDS:
+    for model, field_name, heading in _state_fields():
         queryset = model.objects.filter(**{field_name: DocumentState.UNKNOWN})
         counts.append(StateCount(field_name, str(heading), STATE_COLOURS[DocumentState.UNKNOWN], queryset.count(),
                                  _admin_url(site, user, model, "changelist",

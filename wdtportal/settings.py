@@ -66,8 +66,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wdtportal.wdt",
     "wdtportal.wdt.sandbox",
+    "wdtportal.documents",
     "returns",
     "settlements",
+    "wdtportal.demo",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import returns.validators
+import wdtportal.documents.validators
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('line_no', models.PositiveIntegerField(default=0, verbose_name='行号')),
                 ('spec_no', models.CharField(max_length=40, verbose_name='商家编码')),
-                ('num', models.DecimalField(decimal_places=4, max_digits=19, validators=[returns.validators.positive], verbose_name='退货数量')),
+                ('num', models.DecimalField(decimal_places=4, max_digits=19, validators=[wdtportal.documents.validators.positive], verbose_name='退货数量')),
                 ('price', models.DecimalField(blank=True, decimal_places=4, max_digits=19, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='不能小于0')], verbose_name='单价')),
                 ('position_no', models.CharField(blank=True, max_length=20, verbose_name='货位编号')),
                 ('batch_no', models.CharField(blank=True, max_length=20, verbose_name='批次号')),

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def create_groups(apps, schema_editor):
-    from returns.groups import sync_groups
+    from wdtportal.documents.groups import sync_groups
 
     sync_groups(apps)
 

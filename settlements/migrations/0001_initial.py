@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import returns.validators
+import wdtportal.documents.validators
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('line_no', models.PositiveIntegerField(default=0, verbose_name='行号')),
                 ('spec_no', models.CharField(max_length=40, verbose_name='商家编码')),
-                ('settle_num', models.DecimalField(decimal_places=4, max_digits=19, validators=[returns.validators.positive], verbose_name='结算数量')),
+                ('settle_num', models.DecimalField(decimal_places=4, max_digits=19, validators=[wdtportal.documents.validators.positive], verbose_name='结算数量')),
                 ('price', models.DecimalField(blank=True, decimal_places=4, max_digits=19, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='不能小于0')], verbose_name='单价')),
                 ('tax_rate', models.DecimalField(blank=True, decimal_places=4, help_text='0到1之间的小数，例如 0.13 表示 13%', max_digits=19, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='不能小于0'), django.core.validators.MaxValueValidator(Decimal('1'), message='不能大于1')], verbose_name='税率')),
                 ('remark', models.CharField(blank=True, max_length=255, verbose_name='明细备注')),

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from returns.models import PurchaseReturn
-from returns.states import DocumentState as S
+from wdtportal.documents.states import DocumentState as S
 from wdtportal.wdt.models import Outcome, WdtCall
 
 from .conftest import login

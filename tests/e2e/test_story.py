@@ -15,11 +15,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 
-from returns.models import ImportBatch, OutboundLine, PurchaseReturn
-from returns.states import DocumentState as S
+from returns.models import OutboundLine, PurchaseReturn
 from settlements.models import SettlementDraft
 from tests.factories import make_user
 from tests.worker import run_worker_until_idle
+from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.states import DocumentState as S
 
 from .conftest import login
 

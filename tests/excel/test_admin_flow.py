@@ -12,11 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from returns.models import ImportBatch, OutboundLine, PurchaseReturn
-from returns.states import DocumentState
+from returns.models import OutboundLine, PurchaseReturn
 from settlements.models import SettlementDraft
 from tests.excel.files import RETURN_HEADER, SETTLEMENT_HEADER, return_row, settlement_row, xlsx
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
+from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.states import DocumentState
 from wdtportal.excel.admin import SpreadsheetTmpStorage
 from wdtportal.excel.writing import rows_xlsx
 

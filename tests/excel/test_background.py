@@ -7,14 +7,18 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from returns.models import ImportBatch, ImportUpload, OutboundLine, PurchaseReturn
-from returns.states import DocumentState
+from returns import job_kinds as returns_kinds
+from returns.models import OutboundLine, PurchaseReturn
+from returns.resources import STOP_WAITING_BATCH
 from tests.excel.files import return_row, xlsx
 from tests.excel.test_admin_flow import STOP_WAITING, confirm, upload
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
 from tests.worker import run_worker_until_idle
+from wdtportal.documents.models import ImportBatch, ImportUpload
+from wdtportal.documents.states import DocumentState
 from wdtportal.excel.admin import SpreadsheetTmpStorage
-from wdtportal.jobs.models import Job, JobKind
+from wdtportal.jobs.kinds import IMPORT as IMPORT_KIND
+from wdtportal.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +49,7 @@ def test_a_large_import_runs_in_the_background_and_its_page_shows_the_outcome(as
     job = Job.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("admin:jobs_job_progress", args=[job.pk])
-    assert (job.kind, job.total, job.created_by, job.finished_at) == (JobKind.IMPORT, 30, clerk, None)
+    assert (job.kind, job.total, job.created_by, job.finished_at) == (IMPORT_KIND, 30, clerk, None)
     upload_row = ImportUpload.objects.get()
     assert (upload_row.file_name, upload_row.rows, upload_row.created_by) == ("大文件.xlsx", 30, clerk)
     assert not os.path.exists(SpreadsheetTmpStorage(name=tmp_name).get_full_path())  # moved to the database
@@ -118,9 +122,9 @@ def test_a_stop_waiting_list_is_sent_by_a_background_job(as_supervisor, supervis
 
     job = Job.objects.get()
     assert response.status_code == 302 and response.url == reverse("admin:jobs_job_progress", args=[job.pk])
-    assert (job.kind, job.total, job.created_by) == (JobKind.RETURNS_STOP_WAITING, 3, supervisor)
+    assert (job.kind, job.total, job.created_by) == (returns_kinds.STOP_WAITING, 3, supervisor)
     assert set(PurchaseReturn.objects.values_list("waiting_state", flat=True)) == {DocumentState.QUEUED}
-    assert ImportBatch.objects.get().kind == ImportBatch.Kind.STOP_WAITING
+    assert ImportBatch.objects.get().kind == STOP_WAITING_BATCH
 
     run_worker_until_idle()
 

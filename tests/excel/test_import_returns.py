@@ -4,11 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from returns.models import ImportBatch, OutboundLine, PurchaseReturn
+from returns.models import OutboundLine, PurchaseReturn
 from returns.resources import import_returns
-from returns.states import DocumentState
 from tests.excel.files import RETURN_HEADER, csv_bytes, return_row, xls, xlsx
 from tests.factories import clerk, make_return  # noqa: F401
+from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.states import DocumentState
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_a_changed_line_updates_a_draft():
 
 
 def test_an_import_that_changes_a_validated_return_sends_it_back_to_draft(clerk):  # noqa: F811
-    from returns.models import StateChange
+    from wdtportal.documents.models import StateChange
 
     import_returns(xlsx([return_row("R001", "SKU-1", 2), return_row("R002", "SKU-1", 2),
                          return_row("R003", "SKU-1", 2)]), file_name="a.xlsx")

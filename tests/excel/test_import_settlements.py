@@ -7,11 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from returns.models import ImportBatch, PurchaseReturn
-from returns.states import DocumentState
+from returns.models import PurchaseReturn
 from settlements.models import InvoiceType, SettlementDraft, SettlementLine
 from settlements.resources import import_settlements
 from tests.excel.files import SETTLEMENT_HEADER, settlement_row, xlsx
+from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.states import DocumentState
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_reimport_updates_a_failed_draft_and_leaves_a_settled_one():
 
 
 def test_an_import_that_changes_a_validated_draft_sends_it_back_to_draft():
-    from returns.models import StateChange
+    from wdtportal.documents.models import StateChange
 
     import_settlements(xlsx([settlement_row("R001")], SETTLEMENT_HEADER), file_name="a.xlsx")
     SettlementDraft.objects.update(state=DocumentState.READY)

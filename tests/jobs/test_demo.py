@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from returns.management.commands.rundemo import child_environment
-from returns.states import DocumentState
+from settlements import job_kinds as settlements_kinds
 from settlements.models import SettlementDraft
 from tests.bulk import seed_settlement_drafts
 from tests.worker import database_url
-from wdtportal.jobs.models import Job, JobKind
+from wdtportal.demo.management.commands.rundemo import child_environment
+from wdtportal.documents.states import DocumentState
+from wdtportal.jobs.models import Job
 from wdtportal.jobs.services import job_start
 from wdtportal.wdt.sandbox import faults as sandbox_faults
 from wdtportal.wdt.sandbox.models import SandboxSettlement
@@ -46,7 +47,7 @@ def test_the_demos_children_reach_the_sandbox_where_the_demo_listens_unless_told
 def test_make_demo_on_another_port_sends_a_job_to_its_own_sandbox(supervisor):
     sandbox_faults.configure()
     drafts = seed_settlement_drafts(3, prefix="CRD")
-    job = job_start(kind=JobKind.SETTLEMENT_SUBMIT, documents=drafts, user=supervisor)
+    job = job_start(kind=settlements_kinds.SUBMIT, documents=drafts, user=supervisor)
     port = free_port()
     env = {key: value for key, value in os.environ.items()
            if key not in ("WDT_SANDBOX_URL", "WDT_QJB_URL", "WDT_ENT_URL")}

@@ -1,7 +1,7 @@
-"""Putting jobs back to work after their worker died: one set of runners and one watchdog, however many look.
+"""Putting jobs back to work after their worker died: one set of runners, however many workers look.
 
-The job's page, its watchdog task and every worker's periodic maintenance all call `job_recover`; here they do so
-again and again, and at the same moment, against a job whose worker was killed. The real worker processes are in
+Every worker's periodic maintenance calls `job_recover` (the only place a job is recovered); here it does so again
+and again, and at the same moment, against a job whose worker was killed. The real worker processes are in
 test_workers.py.
 """
 
@@ -11,32 +11,30 @@ from datetime import timedelta
 import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
-from django_tasks import TaskContext, default_task_backend
 from django_tasks_db.models import DBTaskResult
 
-from returns.states import DocumentState as S
-from returns.states import move
 from tests.jobs.test_runner import KIND, make_returns, test_kind, user  # noqa: F401 - fixtures
-from wdtportal.jobs.models import Job, JobKind, JobRunner
-from wdtportal.jobs.services import job_recover, job_recover_all, job_start, job_start_call, jobs_maintenance
-from wdtportal.jobs.tasks import job_watch
+from wdtportal.documents.states import DocumentState as S
+from wdtportal.documents.transitions import move
+from wdtportal.jobs.kinds import IMPORT as IMPORT_KIND
+from wdtportal.jobs.models import Job, JobRunner
+from wdtportal.jobs.recovery import job_recover, job_recover_all, jobs_maintenance
+from wdtportal.jobs.services import job_start, job_start_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RUN = "wdtportal.jobs.tasks.job_run"
-WATCH = "wdtportal.jobs.tasks.job_watch"
 
 
 def ready(path: str) -> int:
     return DBTaskResult.objects.filter(task_path=path, status="READY").count()
 
 
-def kill_the_worker_of(job: Job, *, watch_too: bool = False) -> None:
-    """What kill -9 leaves behind: the runner tasks it had claimed RUNNING for ever, one runner whose heartbeat
-    stopped (with documents claimed), and, if it had claimed the watchdog too, that task RUNNING as well."""
+def kill_the_worker_of(job: Job) -> None:
+    """What kill -9 leaves behind: the runner tasks it had claimed RUNNING for ever, and one runner whose heartbeat
+    stopped (with documents claimed)."""
     long_ago = timezone.now() - timedelta(minutes=5)
-    paths = [RUN, WATCH] if watch_too else [RUN]
-    DBTaskResult.objects.filter(task_path__in=paths, status="READY").update(
+    DBTaskResult.objects.filter(task_path=RUN, status="READY").update(
         status="RUNNING", started_at=long_ago, worker_ids=["killed"])
     task_id = str(DBTaskResult.objects.filter(task_path=RUN).values_list("id", flat=True).first())
     runner = JobRunner.objects.create(job=job, token="killed", worker="gone:1", task_id=task_id,
@@ -47,54 +45,40 @@ def kill_the_worker_of(job: Job, *, watch_too: bool = False) -> None:
     job.refresh_from_db()
 
 
-def test_recovering_again_and_again_enqueues_one_set_of_runners_and_keeps_one_watch(user, settings):  # noqa: F811
+def test_recovering_again_and_again_enqueues_one_set_of_runners(user, settings):  # noqa: F811
     settings.JOBS_RUNNERS = 3
     job = job_start(kind=KIND, documents=make_returns(6), user=user)
-    assert (ready(RUN), ready(WATCH)) == (3, 1)
-    # Runners still waiting for a worker: nothing to do, however often the page polls.
+    assert ready(RUN) == 3
+    # Runners still waiting for a worker: nothing to do, however often the workers look.
     for _ in range(3):
         assert job_recover(job=job) is False
-    assert (ready(RUN), ready(WATCH)) == (3, 1)
+    assert ready(RUN) == 3
 
     kill_the_worker_of(job)
     assert job_recover(job=job) is True
     assert job_recover(job=job) is False
     assert job_recover_all() == 0
     assert JobRunner.objects.get(token="killed").lost
-    # Three new runners; the watchdog that was already waiting goes on alone (no second chain).
-    assert (ready(RUN), ready(WATCH)) == (3, 1)
+    assert ready(RUN) == 3
     assert job.items.filter(claimed_by="killed").count() == 0
 
 
-def test_a_watch_killed_with_its_worker_is_replaced_and_a_replaced_watch_ends_its_chain(user, settings):  # noqa: F811
+def test_a_job_whose_worker_died_with_every_runner_is_restarted_by_the_maintenance_alone(user, settings):  # noqa: F811
     settings.JOBS_RUNNERS = 1
     job = job_start(kind=KIND, documents=make_returns(3), user=user)
-    first_watch = job.__class__.objects.get(pk=job.pk).watch_task_id
-    kill_the_worker_of(job, watch_too=True)
-    assert (ready(RUN), ready(WATCH)) == (0, 0)  # nothing left in the queue would ever revive the job
+    killed_task = str(DBTaskResult.objects.get(task_path=RUN).pk)
+    kill_the_worker_of(job)
+    assert ready(RUN) == 0  # nothing left in the queue would ever revive the job
 
-    assert job_recover_all() == 1
-    job.refresh_from_db()
-    assert (ready(RUN), ready(WATCH)) == (1, 1)
-    assert job.watch_task_id != first_watch
-    assert DBTaskResult.objects.get(pk=first_watch).status == "FAILED"
-
-    # Were the old watch to run after all (its worker only slow), it would see it was replaced and stop there.
-    old = default_task_backend.get_result(first_watch)
-    job_watch.call(TaskContext(task_result=old), job.pk)
-    assert ready(WATCH) == 1
-    # The current watch schedules its successor, which replaces it.
-    current = default_task_backend.get_result(job.watch_task_id)
-    job_watch.call(TaskContext(task_result=current), job.pk)
-    job.refresh_from_db()
-    assert ready(WATCH) == 2 and job.watch_task_id != current.id
-    job_watch.call(TaskContext(task_result=current), job.pk)
-    assert ready(WATCH) == 2
+    assert jobs_maintenance() == {"restarted": 1, "swept": 0}
+    assert ready(RUN) == 1
+    # The task the dead worker held no longer shows as running in the task list.
+    assert DBTaskResult.objects.get(pk=killed_task).status == "FAILED"
 
 
 def test_a_job_that_is_one_call_is_restarted_with_one_runner_whatever_the_setting(user, settings):  # noqa: F811
     settings.JOBS_RUNNERS = 3
-    job = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.import_like",
+    job = job_start_call(kind=IMPORT_KIND, call_path="tests.jobs.test_runner.import_like",
                          call_kwargs={"rows": 10}, user=user, total=10)
     assert ready(RUN) == 1
     long_ago = timezone.now() - timedelta(minutes=5)
@@ -106,10 +90,10 @@ def test_a_job_that_is_one_call_is_restarted_with_one_runner_whatever_the_settin
     assert ready(RUN) == 1  # an import run twice at once would import twice
 
 
-def test_pages_and_workers_recovering_at_the_same_moment_enqueue_one_set_of_runners(user, settings):  # noqa: F811
+def test_workers_recovering_at_the_same_moment_enqueue_one_set_of_runners(user, settings):  # noqa: F811
     settings.JOBS_RUNNERS = 2
     job = job_start(kind=KIND, documents=make_returns(4), user=user)
-    kill_the_worker_of(job, watch_too=True)
+    kill_the_worker_of(job)
     start = threading.Barrier(4)
     errors = []
 
@@ -129,11 +113,12 @@ def test_pages_and_workers_recovering_at_the_same_moment_enqueue_one_set_of_runn
     for t in threads:
         t.join(30)
     assert not errors
-    assert (ready(RUN), ready(WATCH)) == (2, 1)
+    assert ready(RUN) == 2
 
 
 def test_the_workers_maintenance_sweeps_documents_stuck_in_sending(user, settings):  # noqa: F811
-    from returns.models import PurchaseReturn, StateChange
+    from returns.models import PurchaseReturn
+    from wdtportal.documents.models import StateChange
 
     settings.WDT_SENDING_TIMEOUT = 60
     stuck, recent = make_returns(2)

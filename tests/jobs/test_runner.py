@@ -14,12 +14,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from returns.models import OutboundLine, PurchaseReturn, StateChange
-from returns.states import DocumentState as S
-from returns.states import move
+from returns.models import OutboundLine, PurchaseReturn
+from wdtportal.documents.models import StateChange
+from wdtportal.documents.states import DocumentState as S
+from wdtportal.documents.transitions import move
 from wdtportal.jobs import kinds
+from wdtportal.jobs.kinds import IMPORT as IMPORT_KIND
 from wdtportal.jobs.models import ItemState, Job, JobItem, JobRunner
-from wdtportal.jobs.services import job_progress, job_recover, job_start
+from wdtportal.jobs.progress import job_progress
+from wdtportal.jobs.recovery import job_recover
+from wdtportal.jobs.services import job_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +57,7 @@ def _mark(documents, user):
 @pytest.fixture(autouse=True)
 def test_kind(monkeypatch):
     sent.clear()
-    spec = kinds.KindSpec(KIND, "returns.PurchaseReturn", "outbound_state", 3, _mark)
+    spec = kinds.KindSpec(KIND, "test", "returns.PurchaseReturn", "outbound_state", _mark, batch_size=3)
     monkeypatch.setitem(kinds.KINDS, KIND, spec)
     return spec
 
@@ -86,9 +90,9 @@ def test_job_start_queues_sendable_documents_and_skips_the_rest_with_a_reason(us
     skipped = {i.label: i.message for i in job.items.filter(state=ItemState.SKIPPED)}
     assert "无需再发送" in skipped["CR00000-done"]
     assert "不会自动重发" in skipped["CR00000-unknown"]
-    # The runners and the watchdog wait in the database queue.
+    # The runners wait in the database queue (and nothing else: recovery is the workers' maintenance).
     assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run", status="READY").count() == 3
-    assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch").count() == 1
+    assert DBTaskResult.objects.count() == 3
 
 
 def test_the_worker_processes_every_document_once_and_counts_each_outcome(user, worker, settings):
@@ -126,7 +130,7 @@ def test_documents_of_a_dead_runner_are_finished_without_sending_twice(user, wor
     move(sent_doc, "outbound_state", S.DONE)
     move(sending_doc, "outbound_state", S.SENDING)
 
-    assert job_recover(job=job) is True  # the watchdog's check: dead runner found, runners enqueued
+    assert job_recover(job=job) is True  # the maintenance's check: dead runner found, runners enqueued
     dead.refresh_from_db()
     assert dead.lost and dead.finished_at
     worker()
@@ -145,7 +149,7 @@ def test_a_document_the_service_skips_gets_its_state_back(user, worker, test_kin
     def skip_all(documents, user):
         return [Result(d, "skipped", "校验未通过") for d in documents]
 
-    monkeypatch.setitem(kinds.KINDS, KIND, kinds.KindSpec(KIND, "returns.PurchaseReturn", "outbound_state", 1,
+    monkeypatch.setitem(kinds.KINDS, KIND, kinds.KindSpec(KIND, "test", "returns.PurchaseReturn", "outbound_state",
                                                           skip_all))
     draft = make_returns(1, state=S.DRAFT)[0]
     job = job_start(kind=KIND, documents=[draft], user=user)
@@ -160,7 +164,7 @@ def test_a_service_error_fails_the_document_and_returns_it_to_its_state(user, wo
     def broken(documents, user):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(kinds.KINDS, KIND, kinds.KindSpec(KIND, "returns.PurchaseReturn", "outbound_state", 1,
+    monkeypatch.setitem(kinds.KINDS, KIND, kinds.KindSpec(KIND, "test", "returns.PurchaseReturn", "outbound_state",
                                                           broken))
     doc = make_returns(1)[0]
     job = job_start(kind=KIND, documents=[doc], user=user)
@@ -200,7 +204,7 @@ def test_a_clerk_cannot_watch_someone_elses_job(user, client):
 
 def import_like(*, job, rows: int, fail: bool = False) -> None:
     """Stands in for a large Excel import run as a job (see job_start_call)."""
-    from wdtportal.jobs.services import job_report
+    from wdtportal.jobs.bookkeeping import job_report
 
     for done in range(0, rows + 1, 10):
         job_report(job=job, done=done)
@@ -210,15 +214,14 @@ def import_like(*, job, rows: int, fail: bool = False) -> None:
 
 
 def test_a_large_import_runs_as_a_job_and_reports_progress(user, worker):
-    from wdtportal.jobs.models import JobKind
     from wdtportal.jobs.services import job_start_call
 
-    job = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.import_like",
+    job = job_start_call(kind=IMPORT_KIND, call_path="tests.jobs.test_runner.import_like",
                          call_kwargs={"rows": 40}, user=user, total=40, label="returns.xlsx")
     worker()
     job.refresh_from_db()
     assert (job.done, job.total, job.message) == (40, 40, "导入完成") and job.finished_at
-    failing = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.import_like",
+    failing = job_start_call(kind=IMPORT_KIND, call_path="tests.jobs.test_runner.import_like",
                              call_kwargs={"rows": 20, "fail": True}, user=user, total=20)
     worker()
     failing.refresh_from_db()
@@ -228,7 +231,7 @@ def test_a_large_import_runs_as_a_job_and_reports_progress(user, worker):
 def report_language(*, job) -> None:
     from django.utils import translation
 
-    from wdtportal.jobs.services import job_report
+    from wdtportal.jobs.bookkeeping import job_report
 
     job_report(job=job, message=translation.get_language())
 
@@ -236,13 +239,12 @@ def report_language(*, job) -> None:
 def test_a_call_job_runs_in_the_language_of_the_person_who_started_it(user, worker):
     from django.utils import translation
 
-    from wdtportal.jobs.models import JobKind
     from wdtportal.jobs.services import job_start_call
 
     with translation.override("en"):
-        english = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.report_language",
+        english = job_start_call(kind=IMPORT_KIND, call_path="tests.jobs.test_runner.report_language",
                                  call_kwargs={}, user=user)
-    chinese = job_start_call(kind=JobKind.IMPORT, call_path="tests.jobs.test_runner.report_language",
+    chinese = job_start_call(kind=IMPORT_KIND, call_path="tests.jobs.test_runner.report_language",
                              call_kwargs={}, user=user, language="zh-hans")
     worker()
     english.refresh_from_db()

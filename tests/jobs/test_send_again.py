@@ -4,18 +4,23 @@ The confirmation page's button queues a job and opens its page; the request itse
 explicit action queues a document in unknown, and a send-again job that does not send gives the unknown back.
 """
 
+import dataclasses
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from returns.models import PurchaseReturn, StateChange
-from returns.states import DocumentState as S
+from returns import job_kinds as returns_kinds
+from returns.models import PurchaseReturn
+from settlements import job_kinds as settlements_kinds
 from settlements.models import SettlementDraft
 from tests.factories import make_return
 from tests.settlements.test_sending import known_draft, uploads
 from tests.worker import run_worker_until_idle
+from wdtportal.documents.models import StateChange
+from wdtportal.documents.states import DocumentState as S
 from wdtportal.jobs import kinds
-from wdtportal.jobs.models import ItemState, Job, JobKind
+from wdtportal.jobs.models import ItemState, Job
 from wdtportal.jobs.services import job_start
 from wdtportal.wdt.models import WdtCall
 
@@ -43,7 +48,7 @@ def test_sending_an_unknown_settlement_again_is_a_job_and_the_request_calls_no_w
 
     [job] = send_again(client, SETTLEMENTS, [draft, done])
     assert uploads() == 0  # nothing sent in the browser's request
-    assert job.kind == JobKind.SETTLEMENT_SEND_AGAIN and job.created_by == supervisor
+    assert job.kind == settlements_kinds.SEND_AGAIN and job.created_by == supervisor
     draft.refresh_from_db()
     assert draft.state == S.QUEUED
     change = StateChange.objects.filter(object_id=draft.pk, to_state=S.QUEUED).get()
@@ -69,8 +74,8 @@ def test_sending_returns_again_makes_one_job_per_unknown_send_and_lists_the_rest
 
     outbound_job, waiting_job = send_again(client, RETURNS, [outbound, waiting, nothing])
     assert not WdtCall.objects.exists()
-    assert (outbound_job.kind, waiting_job.kind) == (JobKind.RETURN_OUTBOUND_SEND_AGAIN,
-                                                     JobKind.RETURN_WAITING_SEND_AGAIN)
+    assert (outbound_job.kind, waiting_job.kind) == (returns_kinds.OUTBOUND_SEND_AGAIN,
+                                                     returns_kinds.WAITING_SEND_AGAIN)
     run_worker_until_idle()
 
     outbound_job.refresh_from_db()
@@ -91,17 +96,17 @@ def test_a_send_again_job_that_does_not_send_gives_the_document_back_to_unknown(
     def broken(documents, user):
         raise RuntimeError("boom")
 
-    spec = kinds.KINDS[JobKind.SETTLEMENT_SEND_AGAIN]
-    monkeypatch.setitem(kinds.KINDS, JobKind.SETTLEMENT_SEND_AGAIN,
-                        kinds.KindSpec(spec.name, spec.model_label, spec.state_field, 1, broken, spec.queueable))
+    spec = kinds.KINDS[settlements_kinds.SEND_AGAIN]
+    monkeypatch.setitem(kinds.KINDS, settlements_kinds.SEND_AGAIN,
+                        dataclasses.replace(spec, send=broken))
     draft = known_draft(wdt_sandbox, state=S.UNKNOWN)
-    job = job_start(kind=JobKind.SETTLEMENT_SEND_AGAIN, documents=[draft], user=supervisor)
+    job = job_start(kind=settlements_kinds.SEND_AGAIN, documents=[draft], user=supervisor)
     run_worker_until_idle()
     draft.refresh_from_db()
     job.refresh_from_db()
     assert draft.state == S.UNKNOWN and job.failed == 1 and "boom" in job.items.get().message
     # And an ordinary send job still refuses it.
-    again = job_start(kind=JobKind.SETTLEMENT_SUBMIT, documents=[draft], user=supervisor)
+    again = job_start(kind=settlements_kinds.SUBMIT, documents=[draft], user=supervisor)
     assert again.skipped == 1 and "不会自动重发" in again.items.get().message
     assert uploads() == 0 and SettlementDraft.objects.get(pk=draft.pk).state == S.UNKNOWN
 

@@ -7,8 +7,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from returns.models import OutboundLine, PurchaseReturn
-from returns.states import DocumentState
 from tests.worker import run_worker_until_idle
+from wdtportal.documents.states import DocumentState
 from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import GatewayPace, WdtCall
 from wdtportal.wdt.sandbox.models import SandboxReturn, SandboxReturnLine

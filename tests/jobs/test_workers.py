@@ -14,13 +14,12 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
-from returns.states import DocumentState
-from returns.sweep import documents_sweep_sending
 from settlements.models import SettlementDraft
 from tests.bulk import seed_settlement_drafts
 from tests.worker import start_worker_process
+from wdtportal.documents.states import DocumentState
+from wdtportal.documents.sweep import documents_sweep_sending
 from wdtportal.jobs.models import ItemState, Job, JobItem, JobRunner
 from wdtportal.wdt.models import GatewayPace, WdtCall
 
@@ -116,10 +115,10 @@ def test_a_worker_killed_with_kill_9_mid_job_loses_nothing_and_sends_nothing_twi
     assert calls.values("document_id").distinct().count() == calls.count() <= 60
 
 
-def test_a_lone_worker_killed_mid_job_with_its_watchdog_is_revived_by_the_next_worker_at_start(
+def test_a_lone_worker_killed_mid_job_is_revived_by_the_next_worker_at_start(
         client, wdt_sandbox, supervisor, settings):
-    """One runner per job, and the worker killed after claiming the job's watchdog: nothing is left in the queue
-    that would revive the job. The next worker's own maintenance must (no one opens the job's page)."""
+    """One runner per job, and its worker killed: nothing is left in the queue that would revive the job. The next
+    worker's own maintenance must (nobody opens the job's page, and the page does not recover jobs anyway)."""
     from django_tasks_db.models import DBTaskResult
 
     settings.JOBS_RUNNERS = 1
@@ -130,9 +129,6 @@ def test_a_lone_worker_killed_mid_job_with_its_watchdog_is_revived_by_the_next_w
               "WDT_SENDING_TIMEOUT": "3"}
 
     kill_9_after(job, 5, wdt_sandbox.url, "lone", pacing)
-    # The worker had claimed the watchdog when it died (as kill -9 between claiming and rescheduling leaves it).
-    DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch", status="READY").update(
-        status="RUNNING", started_at=timezone.now(), worker_ids=["lone"])
     assert not DBTaskResult.objects.filter(status="READY").exists()
     job.refresh_from_db()
     assert job.finished_at is None and job.processed < 30
@@ -152,8 +148,8 @@ def test_a_lone_worker_killed_mid_job_with_its_watchdog_is_revived_by_the_next_w
     states = assert_sent_at_most_once(wdt_sandbox)
     assert set(states) <= {DocumentState.DONE, DocumentState.UNKNOWN}
     assert states[DocumentState.DONE] == job.done
-    # One runner and one watchdog at a time: recovery did not pile up chains.
-    assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_watch", status="READY").count() <= 1
+    # Recovery enqueued one new runner, never a pile of them.
+    assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run").count() == 2
 
 
 @pytest.mark.postgres

@@ -5,9 +5,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from returns.models import PurchaseReturn
-from returns.states import DocumentState
 from settlements.models import SettlementDraft
 from tests.factories import make_draft, make_return
+from wdtportal.documents.states import DocumentState
 from wdtportal.wdt.models import WdtCall
 
 pytestmark = pytest.mark.django_db
@@ -146,8 +146,8 @@ def test_editing_a_ready_return_sends_it_back_to_draft(client, clerk):
             "lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 1, "lines-MIN_NUM_FORMS": 0, "lines-MAX_NUM_FORMS": 1000,
             "lines-0-id": line.pk, "lines-0-purchase_return": purchase_return.pk, "lines-0-line_no": 1,
             "lines-0-spec_no": "SKU-A", "lines-0-num": "2", "lines-0-price": "10.5",
-            "returns-statechange-content_type-object_id-TOTAL_FORMS": 0,
-            "returns-statechange-content_type-object_id-INITIAL_FORMS": 0}
+            "documents-statechange-content_type-object_id-TOTAL_FORMS": 0,
+            "documents-statechange-content_type-object_id-INITIAL_FORMS": 0}
     response = client.post(reverse(f"{RETURNS}_change", args=[purchase_return.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     purchase_return.refresh_from_db()

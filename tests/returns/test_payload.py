@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from returns.models import PurchaseReturn
-from returns.services import build_outbound_payload, decimal_text
+from returns.services import build_outbound_payload
 from settlements.models import InvoiceType
 from settlements.services import build_settlement_args
 from tests.factories import make_draft, make_return
+from wdtportal.documents.services import decimal_text
 from wdtportal.wdt import signing
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from returns.admin import PurchaseReturnAdmin
 from returns.models import PurchaseReturn
-from returns.results import Outcome
 from returns.services import return_edited, return_validate, returns_validate
-from returns.states import DocumentState, StaleState, move, move_many
 from tests.factories import make_return
+from wdtportal.documents.results import Outcome
+from wdtportal.documents.states import DocumentState
+from wdtportal.documents.transitions import StaleState, move, move_many
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +37,8 @@ def edit_form(purchase_return: PurchaseReturn, **changes) -> dict:
             "is_check": "on", "lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 1, "lines-MIN_NUM_FORMS": 0,
             "lines-MAX_NUM_FORMS": 1000, "lines-0-id": line.pk, "lines-0-purchase_return": purchase_return.pk,
             "lines-0-line_no": 1, "lines-0-spec_no": "SKU-A", "lines-0-num": "7", "lines-0-price": "10.5",
-            "returns-statechange-content_type-object_id-TOTAL_FORMS": 0,
-            "returns-statechange-content_type-object_id-INITIAL_FORMS": 0}
+            "documents-statechange-content_type-object_id-TOTAL_FORMS": 0,
+            "documents-statechange-content_type-object_id-INITIAL_FORMS": 0}
     data.update(changes)
     return data
 

@@ -6,17 +6,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from returns import sending, services
+from returns import services
 from returns.models import PurchaseReturn
-from returns.results import Outcome
-from returns.services import (
-    return_push_outbound,
-    return_resolve_unknown,
-    returns_push_outbound,
-    returns_stop_waiting,
-)
-from returns.states import DocumentState
+from returns.services import return_push_outbound, return_resolve_unknown, returns_push_outbound, returns_stop_waiting
 from tests.factories import make_return
+from wdtportal.documents import sending
+from wdtportal.documents.results import Outcome
+from wdtportal.documents.states import DocumentState
 from wdtportal.wdt.models import WdtCall
 from wdtportal.wdt.sandbox.models import SandboxReturn
 
@@ -247,7 +243,7 @@ def test_a_lost_stop_waiting_answer_leaves_the_chunk_unknown(wdt_sandbox, superv
 def test_a_redirect_fails_the_send_since_wdt_did_not_execute_it():
     """A redirect is never followed (wdtportal/wdt/client.py): nothing was done, so the document may be sent again
     once the gateway's address is corrected; it is not held as unknown."""
-    from returns.sending import outcome_of_error
+    from wdtportal.documents.sending import outcome_of_error
     from wdtportal.wdt.errors import WdtRedirected
 
     outcome, message = outcome_of_error(WdtRedirected("WDT answered HTTP 301, a redirect to https://x/openapi",

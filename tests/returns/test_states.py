@@ -7,9 +7,10 @@ from django.db.transaction import TransactionManagementError
 
 from returns.models import PurchaseReturn
 from returns.services import return_push_outbound, returns_stop_waiting
-from returns.states import ALLOWED, DocumentState, IllegalTransition, move
 from settlements.services import settlement_submit
 from tests.factories import make_draft, make_return
+from wdtportal.documents.states import ALLOWED, DocumentState
+from wdtportal.documents.transitions import IllegalTransition, move
 from wdtportal.wdt.models import WdtCall
 
 S = DocumentState

@@ -6,10 +6,10 @@ import logging
 import pytest
 
 from returns.models import PurchaseReturn
-from returns.results import Outcome
 from returns.services import returns_stop_waiting
-from returns.states import DocumentState
 from tests.factories import make_return
+from wdtportal.documents.results import Outcome
+from wdtportal.documents.states import DocumentState
 from wdtportal.wdt.models import WdtCall
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from returns.models import StateChange
-from returns.states import DocumentState, move
 from tests.factories import make_draft, make_return
+from wdtportal.documents.models import StateChange
+from wdtportal.documents.states import DocumentState
+from wdtportal.documents.transitions import move
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from returns.models import OutboundLine, PurchaseReturn
-from returns.services import document_errors, return_validate
-from returns.states import DocumentState
+from returns.services import return_validate
 from tests.factories import make_return
+from wdtportal.documents.services import document_errors
+from wdtportal.documents.states import DocumentState
 
 pytestmark = pytest.mark.django_db
 
@@ -165,8 +166,8 @@ def test_an_outer_no_cleared_on_an_existing_return_comes_back_unchanged(client, 
         "lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 1, "lines-MIN_NUM_FORMS": 0, "lines-MAX_NUM_FORMS": 1000,
         "lines-0-id": line.pk, "lines-0-purchase_return": purchase_return.pk, "lines-0-line_no": 1,
         "lines-0-spec_no": "SKU-A", "lines-0-num": "2",
-        "returns-statechange-content_type-object_id-TOTAL_FORMS": 0,
-        "returns-statechange-content_type-object_id-INITIAL_FORMS": 0})
+        "documents-statechange-content_type-object_id-TOTAL_FORMS": 0,
+        "documents-statechange-content_type-object_id-INITIAL_FORMS": 0})
     assert response.status_code == 302, response.content.decode()[:2000]
     purchase_return.refresh_from_db()
     assert (purchase_return.outer_no, purchase_return.remark) == ("OUT-KEPT", "清空外部单号")

@@ -7,17 +7,17 @@ from django.db.models import F
 from django.urls import reverse
 
 from returns.models import PurchaseReturn
-from returns.states import DocumentState
 from settlements.models import SettlementDraft
 from settlements.services import settlement_drafts_link
 from tests.factories import make_draft, make_return
+from wdtportal.documents.states import DocumentState
 
 pytestmark = pytest.mark.django_db
 
 RETURN_ADD = "admin:returns_purchasereturn_add"
 RETURN_CHANGE = "admin:returns_purchasereturn_change"
 DRAFT_CHANGE = "admin:settlements_settlementdraft_change"
-HISTORY = "returns-statechange-content_type-object_id"
+HISTORY = "documents-statechange-content_type-object_id"
 
 
 def linked(draft: SettlementDraft) -> PurchaseReturn | None:

@@ -4,12 +4,12 @@ that could create a second settlement order in WDT. The "job" changes the row be
 import pytest
 from django.urls import reverse
 
-from returns.results import Outcome
-from returns.states import DocumentState
 from settlements.admin import SettlementDraftAdmin
 from settlements.models import SettlementDraft
 from settlements.services import settlement_edited, settlement_validate, settlements_validate
 from tests.factories import make_draft
+from wdtportal.documents.results import Outcome
+from wdtportal.documents.states import DocumentState
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def edit_form(draft: SettlementDraft, **changes) -> dict:
     data = {"return_no": draft.return_no, "remark": "新备注", "lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 1,
             "lines-MIN_NUM_FORMS": 0, "lines-MAX_NUM_FORMS": 1000, "lines-0-id": line.pk, "lines-0-draft": draft.pk,
             "lines-0-line_no": 1, "lines-0-spec_no": "SKU-A", "lines-0-settle_num": "7", "lines-0-price": "10.5",
-            "returns-statechange-content_type-object_id-TOTAL_FORMS": 0,
-            "returns-statechange-content_type-object_id-INITIAL_FORMS": 0}
+            "documents-statechange-content_type-object_id-TOTAL_FORMS": 0,
+            "documents-statechange-content_type-object_id-INITIAL_FORMS": 0}
     data.update(changes)
     return data
 

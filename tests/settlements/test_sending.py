@@ -7,13 +7,17 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from returns.results import Outcome
-from returns.services import settlement_drafts_create_from_returns
-from returns.states import DocumentState
 from settlements.models import SettlementDraft
-from settlements.services import settlement_mark_done, settlement_send_again, settlement_submit
+from settlements.services import (
+    settlement_drafts_create_from_returns,
+    settlement_mark_done,
+    settlement_send_again,
+    settlement_submit,
+)
 from tests.factories import make_draft, make_return
 from tests.worker import run_worker_until_idle
+from wdtportal.documents.results import Outcome
+from wdtportal.documents.states import DocumentState
 from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import WdtCall
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from returns.services import document_errors
-from returns.states import DocumentState
 from settlements.models import SettlementDraft, SettlementLine
 from settlements.services import draft_errors, settlement_validate
 from tests.factories import make_draft
+from wdtportal.documents.services import document_errors
+from wdtportal.documents.states import DocumentState
 
 pytestmark = pytest.mark.django_db
 

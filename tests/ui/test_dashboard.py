@@ -8,10 +8,10 @@ from django.contrib import admin
 from django.utils import timezone
 
 from returns.models import PurchaseReturn
-from returns.states import DocumentState as S
 from settlements.models import SettlementDraft
 from wdtportal import dashboard
 from wdtportal.admin_site import PortalAdminSite
+from wdtportal.documents.states import DocumentState as S
 from wdtportal.wdt.models import Outcome, WdtCall
 
 pytestmark = pytest.mark.django_db

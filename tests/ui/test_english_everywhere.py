@@ -9,10 +9,10 @@ import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
-from returns.groups import GROUPS
 from returns.resources import ReturnsImporter
 from settlements.resources import SettlementsImporter
 from tests.factories import make_draft, make_return
+from wdtportal.documents.groups import GROUPS
 
 pytestmark = pytest.mark.django_db
 

@@ -260,7 +260,7 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
 
     # --- permissions ---------------------------------------------------------------------------------
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("returns.add_importbatch") and self.has_add_permission(request)
+        return request.user.has_perm("documents.add_importbatch") and self.has_add_permission(request)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

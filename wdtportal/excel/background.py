@@ -12,24 +12,27 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from returns.models import ImportBatch, ImportUpload
-from wdtportal.jobs.models import Job, JobKind
-from wdtportal.jobs.services import job_report, job_start_call
+from wdtportal.documents.models import ImportUpload
+from wdtportal.jobs.bookkeeping import job_report
+from wdtportal.jobs.kinds import IMPORT
+from wdtportal.jobs.models import Job
+from wdtportal.jobs.services import job_start_call
 
 from .documents import DocumentImporter, ImportReport
 
-# Which importer reads each kind of upload (their modules import this package, so by name).
-IMPORTERS = {
-    ImportBatch.Kind.RETURNS: "returns.resources.ReturnsImporter",
-    ImportBatch.Kind.SETTLEMENTS: "settlements.resources.SettlementsImporter",
-}
+# Which importer reads each kind of upload (`batch_kind` → importer), as the document apps register them.
+IMPORTERS: dict[str, type[DocumentImporter]] = {}
 RUN_IMPORT = "wdtportal.excel.background.run_import"
 # An upload whose job never ran it (the job failed before it could) is deleted after this long.
 UPLOAD_KEPT = timedelta(days=2)
 ERRORS_IN_MESSAGE = 20
+
+
+def register_importer(importer: type[DocumentImporter]) -> None:
+    """Let background imports read uploads of `importer.batch_kind` (called by a document app when it is ready)."""
+    IMPORTERS[importer.batch_kind] = importer
 
 
 def start_import_job(*, importer: type[DocumentImporter], data: bytes, file_name: str, user: Any,
@@ -41,7 +44,7 @@ def start_import_job(*, importer: type[DocumentImporter], data: bytes, file_name
         created_by=user if getattr(user, "is_authenticated", False) else None)
     label = _("导入 %(file)s（%(kind)s，%(rows)s 行）") % {
         "file": file_name, "kind": importer.label, "rows": f"{rows:,}"}
-    return job_start_call(kind=JobKind.IMPORT, call_path=RUN_IMPORT, call_kwargs={"upload_id": upload.pk},
+    return job_start_call(kind=IMPORT, call_path=RUN_IMPORT, call_kwargs={"upload_id": upload.pk},
                           user=user, total=rows, label=label)
 
 
@@ -61,8 +64,8 @@ def run_import(*, job: Job, upload_id: int) -> None:
             job_report(job=job, done=min(rows, total) * 4 // 5, message=_("正在读取并检查：已读取 %(rows)s 行……") % {
                 "rows": f"{rows:,}"})
 
-    importer = import_string(IMPORTERS[upload.kind])(user=upload.created_by, file_name=upload.file_name,
-                                                    progress=progress)
+    importer = IMPORTERS[upload.kind](user=upload.created_by, file_name=upload.file_name,
+                                     progress=progress)
     job_report(job=job, message=_("正在读取文件……"))
     # The stored file goes with the import's own commit: a worker that dies after it cannot import it twice.
     with transaction.atomic():

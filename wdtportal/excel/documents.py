@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from returns.models import ImportBatch
-from returns.states import EDITABLE, DocumentState, move_many
+from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.states import EDITABLE, DocumentState
+from wdtportal.documents.transitions import move_many
 
 from .bulk import insert_rows, model_defaults, update_rows
 from .cells import CellError, shown

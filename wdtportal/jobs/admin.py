@@ -14,21 +14,35 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
-from .services import job_progress, job_recover
+from .progress import job_progress
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The job kinds the document apps registered (the field itself has no fixed choices)."""
+
+    title = _("操作")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return kind_choices()
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("number", "kind", "label", "created_by", "created_at", "status_badge", "progress", "total",
+    list_display = ("number", "kind_display", "label", "created_by", "created_at", "status_badge", "progress", "total",
                     "done", "failed", "unknown", "skipped", "finished_at")
-    list_display_links = ("number", "kind")
-    list_filter = ("kind", "created_at", "created_by")
+    list_display_links = ("number", "kind_display")
+    list_filter = (KindFilter, "created_at", "created_by")
     search_fields = ("label", "items__label")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
-    readonly_fields = ("kind", "label", "created_by", "created_at", "started_at", "finished_at", "total", "done",
-                       "failed", "unknown", "skipped", "message", "progress_link")
+    readonly_fields = ("kind_display", "label", "created_by", "created_at", "started_at", "finished_at", "total",
+                       "done", "failed", "unknown", "skipped", "message", "progress_link")
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -50,6 +64,10 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="ID", ordering="id")
     def number(self, obj: Job) -> str:
         return f"#{obj.pk}"  # an id, not an amount: no thousands separator
+
+    @admin.display(description=_("操作"), ordering="kind")
+    def kind_display(self, obj: Job) -> str:
+        return obj.get_kind_display()
 
     @admin.display(description=_("状态"))
     def status_badge(self, obj: Job) -> str:
@@ -99,10 +117,6 @@ class JobAdmin(admin.ModelAdmin):
 
     def progress_json(self, request: HttpRequest, job_id: int) -> JsonResponse:
         job = self._job_for(request, job_id)
-        if not job.finished_at:
-            # Someone is watching: if the job's workers died, put it back to work now rather than at the next watch.
-            job_recover(job=job)
-            job.refresh_from_db()
         return JsonResponse(job_progress(job=job, **self._page_args(request)),
                             json_dumps_params={"ensure_ascii": False})
 
@@ -112,7 +126,7 @@ class JobItemAdmin(admin.ModelAdmin):
     """Hidden from the index; reachable for searching a document across jobs."""
 
     list_display = ("job", "position", "label", "state", "message", "finished_at")
-    list_filter = ("state", "job__kind")
+    list_filter = ("state",)
     search_fields = ("label", "message")
     list_select_related = ("job",)
 

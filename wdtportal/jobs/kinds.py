@@ -1,7 +1,9 @@
-"""What each kind of job does with its documents: which model, which state field, which service, batch size.
+"""The kinds of job, as the document apps register them (in `AppConfig.ready`): which model, which state field,
+which service sends a batch of its documents, and how many a batch holds.
 
 The sending itself is the service layer's (returns/services.py, settlements/services.py): a job only hands it
-the documents it has queued and records the `SendResult` of each.
+the documents it has queued and records the `SendResult` of each. The jobs app knows no document app; it learns
+the kinds from here.
 """
 
 from __future__ import annotations
@@ -12,23 +14,27 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from returns.services import STOP_WAITING_CHUNK
-from returns.states import DocumentState
-
-from .models import JobKind
+from wdtportal.documents.states import DocumentState
 
 # send(documents, user) → one result per document, each with `.document`, `.outcome` and `.message`.
 Sender = Callable[[Sequence[Any], Any], Sequence[Any]]
+
+#: The kind of a job that is one function call rather than a list of documents (an Excel import).
+IMPORT = "import"
+
+UNKNOWN_ONLY = frozenset({DocumentState.UNKNOWN})
 
 
 @dataclass(frozen=True)
 class KindSpec:
     name: str
+    label: Any  # what the job does, for people (a lazy translation)
     model_label: str
     state_field: str
-    batch_size: int
     send: Sender
+    batch_size: int = 1
     # The states from which the job queues a document; the others are skipped (see services.job_start).
     queueable: frozenset[str] = frozenset({DocumentState.DRAFT, DocumentState.READY, DocumentState.FAILED})
 
@@ -42,62 +48,23 @@ class KindSpec:
         return apps.get_model(self.model_label)
 
 
-def _push_outbound(documents: Sequence[Any], user: Any) -> list[Any]:
-    from returns.services import return_push_outbound
-
-    return [return_push_outbound(purchase_return=d, user=user) for d in documents]
+KINDS: dict[str, KindSpec] = {}
+_LABELS: dict[str, Any] = {IMPORT: _("导入Excel")}
 
 
-def _stop_waiting(documents: Sequence[Any], user: Any) -> list[Any]:
-    from returns.services import returns_stop_waiting
-
-    return list(returns_stop_waiting(purchase_returns=list(documents), user=user))
-
-
-def _settlement_submit(documents: Sequence[Any], user: Any) -> list[Any]:
-    from settlements.services import settlement_submit
-
-    return [settlement_submit(draft=d, user=user) for d in documents]
-
-
-def _outbound_send_again(documents: Sequence[Any], user: Any) -> list[Any]:
-    from returns.services import return_resolve_unknown
-
-    return [return_resolve_unknown(purchase_return=d, user=user, action="send_again", field="outbound_state")
-            for d in documents]
-
-
-def _waiting_send_again(documents: Sequence[Any], user: Any) -> list[Any]:
-    from returns.services import return_resolve_unknown
-
-    return [return_resolve_unknown(purchase_return=d, user=user, action="send_again", field="waiting_state")
-            for d in documents]
-
-
-def _settlement_send_again(documents: Sequence[Any], user: Any) -> list[Any]:
-    from settlements.services import settlement_send_again
-
-    return [settlement_send_again(draft=d, user=user) for d in documents]
-
-
-UNKNOWN_ONLY = frozenset({DocumentState.UNKNOWN})
-
-KINDS: dict[str, KindSpec] = {
-    JobKind.RETURN_PUSH_OUTBOUND: KindSpec(JobKind.RETURN_PUSH_OUTBOUND, "returns.PurchaseReturn", "outbound_state",
-                                           1, _push_outbound),
-    # As many numbers a request as WDT takes (the service's chunk, 500): 1,201 returns go in three requests.
-    JobKind.RETURNS_STOP_WAITING: KindSpec(JobKind.RETURNS_STOP_WAITING, "returns.PurchaseReturn", "waiting_state",
-                                           STOP_WAITING_CHUNK, _stop_waiting),
-    JobKind.SETTLEMENT_SUBMIT: KindSpec(JobKind.SETTLEMENT_SUBMIT, "settlements.SettlementDraft", "state",
-                                        1, _settlement_submit),
-    JobKind.RETURN_OUTBOUND_SEND_AGAIN: KindSpec(JobKind.RETURN_OUTBOUND_SEND_AGAIN, "returns.PurchaseReturn",
-                                                 "outbound_state", 1, _outbound_send_again, UNKNOWN_ONLY),
-    JobKind.RETURN_WAITING_SEND_AGAIN: KindSpec(JobKind.RETURN_WAITING_SEND_AGAIN, "returns.PurchaseReturn",
-                                                "waiting_state", 1, _waiting_send_again, UNKNOWN_ONLY),
-    JobKind.SETTLEMENT_SEND_AGAIN: KindSpec(JobKind.SETTLEMENT_SEND_AGAIN, "settlements.SettlementDraft", "state",
-                                            1, _settlement_send_again, UNKNOWN_ONLY),
-}
+def register_kind(spec: KindSpec) -> None:
+    KINDS[spec.name] = spec
+    _LABELS[spec.name] = spec.label
 
 
 def get_kind(name: str) -> KindSpec:
     return KINDS[name]
+
+
+def kind_label(name: str) -> str:
+    """What a job of this kind does, in the active language (the name itself for a kind nobody registered)."""
+    return str(_LABELS.get(name, name))
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(name, str(label)) for name, label in _LABELS.items()]

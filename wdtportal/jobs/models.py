@@ -9,16 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class JobKind(models.TextChoices):
-    RETURN_PUSH_OUTBOUND = "return_push_outbound", _("创建旺店通出库单")
-    RETURNS_STOP_WAITING = "returns_stop_waiting", _("停止等待采购退货")
-    SETTLEMENT_SUBMIT = "settlement_submit", _("在旺店通创建结算单")
-    # A supervisor's "send again" of documents in unknown (after the confirmation page); never started otherwise.
-    RETURN_OUTBOUND_SEND_AGAIN = "return_outbound_send_again", _("主管确认后重新创建出库单")
-    RETURN_WAITING_SEND_AGAIN = "return_waiting_send_again", _("主管确认后重新停止等待")
-    SETTLEMENT_SEND_AGAIN = "settlement_send_again", _("主管确认后重新创建结算单")
-    IMPORT = "import", _("导入Excel")
+from .kinds import kind_label
 
 
 class JobStatus(models.TextChoices):
@@ -28,7 +19,8 @@ class JobStatus(models.TextChoices):
 
 
 class Job(models.Model):
-    kind = models.CharField(_("操作"), max_length=40, choices=JobKind.choices)
+    # The name of a kind registered by a document app (kinds.py), or kinds.IMPORT.
+    kind = models.CharField(_("操作"), max_length=40)
     label = models.CharField(_("说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -49,8 +41,6 @@ class Job(models.Model):
     # Ids of the runner tasks enqueued (to tell a runner still waiting for a worker from one that was lost).
     runner_task_ids = models.JSONField(default=list, blank=True)
     runners_enqueued_at = models.DateTimeField(null=True, blank=True)
-    # The job's one watchdog task (tasks.job_watch): a watch whose id is not this one stops its chain.
-    watch_task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")
@@ -59,6 +49,9 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"
+
+    def get_kind_display(self) -> str:
+        return kind_label(self.kind)
 
     @property
     def status(self) -> str:

@@ -28,11 +28,12 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from returns.states import DocumentState
+from wdtportal.documents.states import DocumentState
+from wdtportal.documents.transitions import move
 
+from .bookkeeping import job_finish_if_complete, job_report
 from .kinds import KindSpec, get_kind
 from .models import ItemState, Job, JobItem, JobRunner
-from .services import job_finish_if_complete, job_recover, job_report
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ def _job_language(job: Job) -> str:
 
 
 def _run_job(job: Job, task_id: str) -> dict[str, Any]:
-    job_recover_quietly(job)
     runner = JobRunner.objects.create(job=job, token=uuid.uuid4().hex, task_id=str(task_id)[:64],
                                       worker=f"{socket.gethostname()}:{os.getpid()}"[:120])
     Job.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
@@ -79,16 +79,9 @@ def _run_job(job: Job, task_id: str) -> dict[str, Any]:
             # Whatever this runner claimed but did not finish goes back to the job for another runner.
             JobItem.objects.filter(job=job, claimed_by=runner.token, state=ItemState.PENDING).update(claimed_by="")
             JobRunner.objects.filter(pk=runner.pk, finished_at__isnull=True).update(finished_at=timezone.now())
-    if not job_finish_if_complete(job=job) and not halt.is_set():
-        job_recover_quietly(job)
+    # Documents still held by a runner that died are given back by the workers' maintenance (recovery.py).
+    job_finish_if_complete(job=job)
     return {"job": job.pk, "processed": processed}
-
-
-def job_recover_quietly(job: Job) -> None:
-    try:
-        job_recover(job=job)
-    except Exception:
-        logger.exception("job %s: recovery check failed", job.pk)
 
 
 def _run_items(job: Job, runner: JobRunner, stop: threading.Event) -> int:
@@ -208,8 +201,6 @@ def _outcome_from_state(spec: KindSpec, doc: Any) -> tuple[str, str]:
 
 def _give_back(spec: KindSpec, item: JobItem, doc: Any) -> None:
     """The job will not send `doc` after all: return it to the state it had before the job queued it."""
-    from returns.states import move
-
     previous = item.previous_state or DocumentState.READY
     try:
         with transaction.atomic():

@@ -36,6 +36,7 @@ from .errors import (
     WdtTransportError,
     is_rate_limit_message,
 )
+from .timeouts import parse_timeout
 
 Recorder = Callable[..., Any]
 logger = logging.getLogger(__name__)
@@ -56,20 +57,6 @@ class _NoPacing:
 
     def rate_limited(self, gateway: str) -> None:
         return None
-
-
-def parse_timeout(value: str | float | tuple[float, float]) -> tuple[float, float]:
-    """`"5,30"` → (connect 5 s, read 30 s); a single number is used for both."""
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, int | float):
-        return float(value), float(value)
-    parts = [float(p) for p in str(value).split(",") if p.strip()]
-    if len(parts) == 1:
-        return parts[0], parts[0]
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    raise ValueError("WDT_TIMEOUT must be one number or 'connect,read'")
 
 
 def _never_reached(exc: requests.RequestException) -> bool:

@@ -31,6 +31,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from .timeouts import parse_timeout
+
 logger = logging.getLogger(__name__)
 
 MIN_SLOW_FACTOR = 0.1
@@ -201,8 +203,6 @@ _pacers: dict[tuple, DatabasePacer] = {}
 def get_pacer() -> DatabasePacer:
     """The process's pacer for clients built from settings (the state it keeps is in the database)."""
     from django.conf import settings
-
-    from .client import parse_timeout
 
     connect, read = parse_timeout(settings.WDT_TIMEOUT)
     limits = limits_from_settings()

@@ -4,13 +4,12 @@ This command replaces the library's own `db_worker` (the jobs app is listed befo
 INSTALLED_APPS, as `whitenoise.runserver_nostatic` does for `runserver`): same options, same loop. In addition, when
 it starts and then every JOBS_MAINTENANCE_INTERVAL seconds, a thread of the worker
 
-- puts back to work every unfinished job whose runners died (`job_recover_all`): a worker killed after claiming a
-  job's watchdog task, before it scheduled the next one, would otherwise leave the job waiting for someone to open
-  its page;
+- puts back to work every unfinished job whose runners died (`job_recover_all`, wdtportal/jobs/recovery.py): this
+  is the only place a job is recovered, so every deployment runs it simply by running workers;
 - moves documents left in sending longer than WDT_SENDING_TIMEOUT to unknown (`documents_sweep_sending`, the same
   as `manage.py sweep_sending`), so that a deployment without cron, such as `make demo`, sweeps too.
 
-Every worker on every machine does this; the job's row lock makes them agree (one set of runners, one watchdog).
+Every worker on every machine does this; the job's row lock makes them agree (one set of runners).
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from wdtportal.jobs.services import jobs_maintenance
+from wdtportal.jobs.recovery import jobs_maintenance
 
 logger = logging.getLogger("wdtportal.jobs")
 

@@ -6,7 +6,8 @@
    so the whole block holds the write lock and claims still serialize.)
 2. The caller talks to WDT outside any transaction.
 3. `finish`: in a second transaction, record done / failed / unknown. A crash between 1 and 3 leaves the
-   document in sending; `manage.py sweep_sending` turns it into unknown after `WDT_SENDING_TIMEOUT`.
+   document in sending; the sweep (`sweep.py`: the workers' maintenance, or `manage.py sweep_sending`) turns it
+   into unknown after `WDT_SENDING_TIMEOUT`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from wdtportal.wdt.errors import (
 
 from . import results
 from .results import Outcome, SendResult
-from .states import SENDABLE, DocumentState, StaleState, move, move_many
+from .states import SENDABLE, DocumentState
+from .transitions import StaleState, move, move_many
 
 logger = logging.getLogger(__name__)
 

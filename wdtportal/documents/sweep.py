@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from . import results
 from .models import StateChange
+from .registry import state_columns
 from .results import SendResult
-from .states import DocumentState, move
+from .states import DocumentState
+from .transitions import move
 
 S = DocumentState
 
@@ -31,24 +33,20 @@ def _stuck(model: type[models.Model], field: str, cutoff: Any) -> list[int]:
 
 
 def documents_sweep_sending(*, user: Any = None, timeout_seconds: int | None = None) -> list[SendResult]:
-    """Move every document that has been sending longer than the timeout to unknown."""
-    from settlements.models import SettlementDraft
-
-    from .models import PurchaseReturn
-
+    """Move every document (of every registered kind) that has been sending longer than the timeout to unknown."""
     seconds = settings.WDT_SENDING_TIMEOUT if timeout_seconds is None else timeout_seconds
     cutoff = timezone.now() - timedelta(seconds=seconds)
     reason = _("发送中超过%(s)s秒没有结果（发送进程可能已中断），结果未知；请在旺店通核对后由主管处理") % {"s": seconds}
     answers = []
-    for model, fields in ((PurchaseReturn, ("outbound_state", "waiting_state")), (SettlementDraft, ("state",))):
-        for field in fields:
-            for pk in _stuck(model, field, cutoff):
-                with transaction.atomic():
-                    document = model.objects.select_for_update().get(pk=pk)
-                    if getattr(document, field) != S.SENDING:
-                        continue  # its answer arrived meanwhile
-                    document.last_message = reason
-                    document.save(update_fields=["last_message"])
-                    move(document, field, S.UNKNOWN, user=user, reason=reason)
-                answers.append(results.unknown(document, reason))
+    for column in state_columns():
+        model, field = column.model, column.field
+        for pk in _stuck(model, field, cutoff):
+            with transaction.atomic():
+                document = model.objects.select_for_update().get(pk=pk)
+                if getattr(document, field) != S.SENDING:
+                    continue  # its answer arrived meanwhile
+                document.last_message = reason
+                document.save(update_fields=["last_message"])
+                move(document, field, S.UNKNOWN, user=user, reason=reason)
+            answers.append(results.unknown(document, reason))
     return answers

@@ -17,9 +17,9 @@ CLERK_PERMISSIONS = [
       for action in ("view", "add", "change")),
     "returns.delete_outboundline",
     "settlements.delete_settlementline",
-    "returns.view_importbatch",
-    "returns.add_importbatch",
-    "returns.view_statechange",
+    "documents.view_importbatch",
+    "documents.add_importbatch",
+    "documents.view_statechange",
     "wdt.view_wdtcall",
     "jobs.view_job",
 ]

@@ -1,56 +1,16 @@
-"""Document states and the one function that moves a document between them.
+"""The one way a document changes state: `move` (and `move_many` for a selection), recording who, when and why.
 
-draft → ready (validated) → queued → sending → done, or failed (WDT refused: editable, sendable again),
-or unknown (no answer after the request may have reached WDT: held for a supervisor, never resent blindly).
+Both are compare-and-set: a copy of a document read before someone else moved it cannot move it back.
 """
 
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-
-class DocumentState(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    READY = "ready", _("已校验")
-    QUEUED = "queued", _("排队中")
-    SENDING = "sending", _("发送中")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
-    UNKNOWN = "unknown", _("结果未知")
-
-
-S = DocumentState
-
-# Which moves are allowed; anything else is a programming error, not a user error.
-# A document never moves to the state it is in: that would record a change that changed nothing.
-ALLOWED: dict[str, set[str]] = {
-    S.DRAFT: {S.READY, S.QUEUED, S.SENDING},
-    S.READY: {S.DRAFT, S.QUEUED, S.SENDING},
-    # Back to unknown: a supervisor's send-again job that did not send after all gives the state back.
-    S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED, S.UNKNOWN},
-    S.SENDING: {S.DONE, S.FAILED, S.UNKNOWN},
-    S.FAILED: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
-    S.UNKNOWN: {S.DONE, S.QUEUED, S.SENDING},
-    S.DONE: set(),
-}
-
-# States in which the clerk may still edit the document.
-EDITABLE = {S.DRAFT, S.READY, S.FAILED}
-# States from which a send may start.
-SENDABLE = {S.DRAFT, S.READY, S.FAILED, S.QUEUED}
-
-STATE_COLOURS = {
-    S.DRAFT: "#6b7280",
-    S.READY: "#2563eb",
-    S.QUEUED: "#7c3aed",
-    S.SENDING: "#d97706",
-    S.DONE: "#15803d",
-    S.FAILED: "#dc2626",
-    S.UNKNOWN: "#b45309",
-}
+from .models import StateChange
+from .states import ALLOWED
 
 
 class IllegalTransition(Exception):
@@ -76,8 +36,6 @@ def move(document: Any, field: str, to: str, *, user: Any = None, reason: str = 
     `StaleState` is raised and nothing changes (a copy read before a job queued or sent the document must not
     move it back). Only the state (and `updated_at`) is written, never the copy's other, possibly stale, fields.
     """
-    from .models import StateChange
-
     current = getattr(document, field)
     _check(document, field, current, to)
     model = type(document)
@@ -105,8 +63,6 @@ def move_many(documents: list[Any], field: str, to: str, *, user: Any = None, re
     Also a compare-and-set: if any row is no longer in the state its copy shows, `StaleState` is raised and
     none of them moves.
     """
-    from .models import StateChange
-
     if not documents:
         return
     model = type(documents[0])

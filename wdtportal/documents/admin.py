@@ -1,12 +1,14 @@
-"""What the returns and settlements admins share: state badges, the state-history inline, the per-document
-action report, the "what will be sent" page, read-only documents once WDT has them (also against a forged or
-late POST), and the 403 for a person who posts an action they may not run."""
+"""The admin of any document: the base class every document admin extends, with state badges, the state-history
+inline, line inlines editable only while their document is, the per-document action report, the "what will be sent"
+page, the resolve page of an unknown outcome, read-only documents once WDT has them (also against a forged or late
+POST), the 403 for a person who posts an action they may not run, and the hooks through which another app adds an
+action or a field to a document's admin without that admin importing it."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,7 +16,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -123,6 +125,36 @@ class DocumentAdmin(admin.ModelAdmin):
     list_per_page = 50
     form = DocumentForm
 
+    # --- what other apps add (a document app may be imported by another, never the reverse) ------------
+    @classmethod
+    def add_action(cls, name: str, action: Callable[..., Any], *, needs: str = "") -> None:
+        """Add `action` (an `@admin.action` function) to this admin's actions under `name`; `needs`: the
+        `has_<needs>_permission` method (set on the class as well, e.g. by `add_permission`) posting it requires."""
+        setattr(cls, name, action)
+        cls.actions = [*cls.actions, name] if name not in cls.actions else cls.actions
+        if needs:
+            cls.guarded_actions = {**cls.guarded_actions, name: needs}
+
+    @classmethod
+    def add_permission(cls, needs: str, perm: str) -> None:
+        """Define `has_<needs>_permission(request)` as "the user has `perm`" (for an added action)."""
+        setattr(cls, f"has_{needs}_permission", lambda self, request: request.user.has_perm(perm))
+
+    @classmethod
+    def add_field(cls, name: str, display: Callable[[Any, Any], Any], *, in_list: bool = False,
+                  fieldset: int | None = None) -> None:
+        """Show `display(admin, obj)` (an `@admin.display` function) as the read-only field `name`: on the change
+        page, in fieldset number `fieldset`, and as the list's last column when `in_list`."""
+        setattr(cls, name, display)
+        cls.readonly_fields = (*cls.readonly_fields, name)
+        if in_list:
+            cls.list_display = (*cls.list_display, name)
+        if fieldset is not None:
+            title, options = cls.fieldsets[fieldset]
+            cls.fieldsets = (*cls.fieldsets[:fieldset],
+                             (title, {**options, "fields": (*options["fields"], name)}),
+                             *cls.fieldsets[fieldset + 1:])
+
     # --- permissions -------------------------------------------------------------------------------
     def has_send_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(self.send_perm)
@@ -169,31 +201,6 @@ class DocumentAdmin(admin.ModelAdmin):
         obj.save(update_fields=[*(name for name in form.fields if name in columns), "updated_at"])
 
     # --- the per-document report of an action ------------------------------------------------------
-    def start_job(self, request: HttpRequest, kind: str, queryset: Any, label: str) -> HttpResponseRedirect:
-        """Send in the background: queue the selection as a job and show its live progress page."""
-        from wdtportal.jobs.responses import job_started
-        from wdtportal.jobs.services import job_start
-
-        job = job_start(kind=kind, documents=queryset.order_by("pk"), user=request.user, label=label)
-        return job_started(self, request, (job.pk, job.total))
-
-    def start_send_again(self, request: HttpRequest, queryset: Any,
-                         kinds: Sequence[tuple[str, str]]) -> HttpResponseRedirect:
-        """The supervisor confirmed "send again" on the resolve page: send the selection's documents in unknown
-        in the background, one job per state field (`kinds`: (job kind, state field)), and show the first job's
-        page. The documents with nothing in unknown are listed as skipped in the first job."""
-        from wdtportal.jobs.responses import job_started
-        from wdtportal.jobs.services import job_start
-
-        documents = list(queryset.order_by("pk"))
-        groups = [(kind, [d for d in documents if getattr(d, field) == DocumentState.UNKNOWN]) for kind, field in kinds]
-        in_a_group = {d.pk for _kind, group in groups for d in group}
-        groups = [(kind, group) for kind, group in groups if group] or [(kinds[0][0], [])]
-        groups[0][1].extend(d for d in documents if d.pk not in in_a_group)
-        jobs = [job_start(kind=kind, documents=sorted(d.pk for d in group), user=request.user,
-                          label=_("处理结果未知：重新发送")) for kind, group in groups]
-        return job_started(self, request, *((job.pk, job.total) for job in jobs))
-
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
         counts = Counter(a.outcome for a in answers)
         rows = [

@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
         self.stdout.write(f"沙箱演示采购退货单 / sandbox demo returns: {len(seed_demo_set())}")
 
-        from returns.demo import load_demo_documents
+        from wdtportal.demo.documents import load_demo_documents
 
         created = load_demo_documents(user=User.objects.filter(username="clerk").first())
         self.stdout.write(f"门户演示采购退货单 / portal demo returns created: {created}")

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import OutboundLine, PurchaseReturn
-from .services import settlement_drafts_create_from_returns
+from returns.models import OutboundLine, PurchaseReturn
+from settlements.services import settlement_drafts_create_from_returns
 
 DEMO_RETURNS = 12  # of the sandbox's 40 demo returns, CR2026110001 … CR2026110012
 DEMO_DRAFTS = 3

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from returns.sweep import documents_sweep_sending
+from wdtportal.documents.sweep import documents_sweep_sending
 
 
 class Command(BaseCommand):

@@ -1,0 +1,52 @@
+"""The kinds of document the portal has, as their apps register them (in `AppConfig.ready`).
+
+The core and the parts built on it (the dashboard, the sweep of stuck sends, jobs) learn from here which models are
+documents and which state fields each follows, without importing any document app:
+
+    documents.registry.register(PurchaseReturn, states={"outbound_state": _("采购退货 · 出库单"), ...})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class StateColumn:
+    """One state a kind of document follows, with the heading people know it by."""
+
+    model: type[models.Model]
+    field: str
+    heading: Any  # a lazy translation
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+
+_columns: list[StateColumn] = []
+
+
+def register(model: type[models.Model], *, states: Mapping[str, Any]) -> None:
+    """Make `model` a document with these state fields (field name → heading). Registering again is a no-op."""
+    for field, heading in states.items():
+        column = StateColumn(model, field, heading)
+        if all((c.model, c.field) != (model, field) for c in _columns):
+            _columns.append(column)
+
+
+def state_columns() -> list[StateColumn]:
+    """Every registered (model, state field), in the order the apps registered them."""
+    return list(_columns)
+
+
+def document_models() -> list[type[models.Model]]:
+    return list(dict.fromkeys(c.model for c in _columns))
+
+
+def state_fields(model: type[models.Model]) -> list[str]:
+    return [c.field for c in _columns if c.model is model]

@@ -1,0 +1,97 @@
+"""What the job page shows: counts, rate, time left, and one page of the job's documents with their outcomes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from .kinds import KINDS
+from .models import ItemState, Job
+
+# Documents per page on the job's page.
+ITEMS_PER_PAGE = 100
+
+
+def job_progress(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
+    """What the job page shows: counts, rate over the last half minute, time left, and one page of its documents,
+    each with its outcome, message and a link to it (`state`: only the documents with that outcome)."""
+    now = timezone.now()
+    processed = job.processed
+    window = timedelta(seconds=30)
+    since = max(job.started_at or now, now - window) if job.started_at else now
+    recent = job.items.filter(finished_at__gte=since).exclude(state=ItemState.SKIPPED).count() if job.started_at \
+        else 0
+    seconds = (now - since).total_seconds()
+    if job.finished_at and job.started_at:
+        elapsed = max((job.finished_at - job.started_at).total_seconds(), 0.001)
+        rate = (processed - job.skipped) / elapsed
+    else:
+        rate = recent / seconds if seconds >= 1 else 0.0
+    left = max(job.total - processed, 0)
+    return {
+        "id": job.pk,
+        "kind": job.get_kind_display(),
+        "label": job.label,
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "unknown": job.unknown,
+        "skipped": job.skipped,
+        "processed": processed,
+        "percent": round(100 * processed / job.total, 1) if job.total else (100.0 if job.finished_at else 0.0),
+        "rate": round(rate, 2),
+        "seconds_left": round(left / rate) if rate > 0 and not job.finished_at else None,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "message": job.message,
+        **job_items_page(job=job, page=page, state=state),
+    }
+
+
+def job_items_page(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
+    """One page of the job's documents in their order, and where it is in the whole ("第 1–100 条，共 1,201 条").
+    `page` as the request gave it: out of range or not a number, the nearest page is shown."""
+    items = job.items.order_by("position")
+    if state in ItemState.values:
+        items = items.filter(state=state)
+    else:
+        state = ""
+    shown = Paginator(items, ITEMS_PER_PAGE).get_page(page)
+    change_url = _change_url(job)
+    if shown.object_list:
+        span = _("第 %(first)s–%(last)s 条，共 %(total)s 条") % {
+            "first": number_format(shown.start_index(), force_grouping=True),
+            "last": number_format(shown.end_index(), force_grouping=True),
+            "total": number_format(shown.paginator.count, force_grouping=True)}
+    else:
+        span = _("没有单据")
+    return {
+        "items": [
+            {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": i.get_state_display(),
+             "message": i.message, "url": change_url(i.object_id) if change_url else ""}
+            for i in shown.object_list
+        ],
+        "items_state": state,
+        "items_count": shown.paginator.count,
+        "page": shown.number,
+        "pages": shown.paginator.num_pages,
+        "items_span": span,
+    }
+
+
+def _change_url(job: Job) -> Any:
+    """id → the admin change page of a document of the job's kind (None for a job that is not documents)."""
+    spec = KINDS.get(job.kind)
+    if spec is None:
+        return None
+    name = f"admin:{spec.model._meta.app_label}_{spec.model._meta.model_name}_change"
+    prefix = reverse(name, args=[0])[:-len("0/change/")]
+    return lambda pk: f"{prefix}{pk}/change/"
