@@ -48,6 +48,7 @@ test: install messages
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Production server (set SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS first; see README).
 serve: install
