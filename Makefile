@@ -43,14 +43,14 @@ test: install messages
 	  DATABASE_URL="$$TEST_DATABASE_URL" $(VENV)/bin/pytest -m "not e2e"; \
 	else \
 	  echo "!! TEST_DATABASE_URL is not set: the PostgreSQL tests did NOT run."; \
-	  echo "!! Set it (e.g. postgres://portal:portal@127.0.0.1:5432/portal; see README) to run them, as CI does."; \
+	  echo "!! Set it (e.g. postgres://portal:portal@127.0.0.1:5432/portal; see docs/operations.md) to run them, as CI does."; \
 	fi
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
-# Production server (set SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS first; see README).
+# Production server (set SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS first; see docs/operations.md).
 serve: install
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py migrate --no-input -v 0

@@ -165,4 +165,4 @@ def test_every_marked_string_is_in_the_english_catalogue(tmp_path):
     extracted = {e["msgid"] for e in _entries(copy / "locale/en/LC_MESSAGES/django.po")}
     missing = sorted(extracted - committed)
     assert not missing, (f"marked for translation but not in locale/en/LC_MESSAGES/django.po: {missing}; "
-                         "run makemessages (see README) and translate them")
+                         "run makemessages (see docs/architecture.md) and translate them")

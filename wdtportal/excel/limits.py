@@ -1,4 +1,4 @@
-"""The limits an import enforces, from settings (see README: IMPORT_MAX_BYTES and friends)."""
+"""The limits an import enforces, from settings (see docs/operations.md: IMPORT_MAX_BYTES and friends)."""
 
 from dataclasses import dataclass
 
