@@ -60,7 +60,7 @@ audit: install
 serve: install
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py migrate --no-input -v 0
-	$(VENV)/bin/gunicorn wdtportal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
+	$(VENV)/bin/gunicorn wdtportal.wsgi -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3*

@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "django_otp",  # two-factor for supervisors (wdtportal/security/two_factor.py)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "wdtportal.security",  # after axes and django_otp: re-registers their admin pages
     "import_export",
     "django_tasks",
     # Before django_tasks_db: its `db_worker` command extends the library's (jobs' recovery, the sweep).
@@ -74,6 +73,7 @@ INSTALLED_APPS = [
     "wdtportal.wdt.sandbox",
     "returns",
     "settlements",
+    "wdtportal.security",  # last: re-registers the libraries' admin pages (wdtportal/security/admin.py)
 ]
 
 MIDDLEWARE = [
