@@ -213,3 +213,20 @@ def test_on_by_default_in_production_off_with_debug_and_in_make_demo():
     database = subprocess.run(["make", "-pq", "demo"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
     assert re.search(r"^demo: export REQUIRE_2FA_SUPERVISORS = 0$|^demo: REQUIRE_2FA_SUPERVISORS = 0$",
                      database, re.M), "make demo must export REQUIRE_2FA_SUPERVISORS = 0"
+
+
+def test_the_two_factor_pages_in_english(client, supervisor):
+    from tests.ui.test_english_everywhere import leftover_chinese
+
+    english = {"accept-language": "en"}
+    login_form(client, "boss1")
+    enrol_page = client.get(ENROL, headers=english)
+    assert "Set up two-factor" in enrol_page.text
+    assert leftover_chinese(enrol_page.text) == {"腾讯身份验证器"}  # the app's own name, beside its English one
+    app = pyotp.TOTP(secret_on(enrol_page.text))
+    codes_page = client.post(ENROL, {"code": app.now(), "next": "/admin/"}, headers=english)
+    assert "shown this once only" in codes_page.text and leftover_chinese(codes_page.text) == set()
+    client.post("/admin/logout/")
+    login_form(client, "boss1")
+    verify_page = client.get(VERIFY, headers=english)
+    assert "Two-factor verification" in verify_page.text and leftover_chinese(verify_page.text) == set()

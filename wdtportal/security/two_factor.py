@@ -25,21 +25,21 @@ from returns.groups import SUPERVISOR
 OPEN_VIEWS = {"two_factor_enrol", "two_factor_verify", "logout", "login", "jsi18n"}
 
 
-def requires_two_factor(user: Any) -> bool:
-    """Whether this person must log in with a second factor (the setting is on and they are a supervisor)."""
-    return (settings.REQUIRE_2FA_SUPERVISORS and user.is_authenticated
-            and user.groups.filter(name=SUPERVISOR).exists())
-
-
 def enrolled(user: Any) -> bool:
     """Whether the person has an authenticator app set up (recovery codes alone do not count: enrolment renews them)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def second_factor_missing(request: HttpRequest) -> bool:
+    """Whether this request's person is a supervisor who must still give a code (the setting on). Cheapest first:
+    the setting, then the session's device (django-otp's OTPMiddleware), then the group."""
     user = request.user
+    if not (settings.REQUIRE_2FA_SUPERVISORS and user.is_authenticated):
+        return False
     verified = getattr(user, "is_verified", None)
-    return not (callable(verified) and verified()) and requires_two_factor(user)
+    if callable(verified) and verified():
+        return False
+    return user.groups.filter(name=SUPERVISOR).exists()
 
 
 def second_factor_url(request: HttpRequest, next_url: str | None = None) -> str:
