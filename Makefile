@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= wdtportal.settings
 
-.PHONY: install demo test lint serve migrate messages clean
+.PHONY: install demo test lint audit serve migrate messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,8 @@ messages: install
 # Portal + sandbox (+ worker) on http://$(HOST):$(PORT)/ with SQLite and demo data.
 demo: export DEBUG = 1
 demo: export WDT_SANDBOX = 1
+# The demo's supervisor logs in with the password alone, whatever a .env says (two-factor: README, Security).
+demo: export REQUIRE_2FA_SUPERVISORS = 0
 demo: install messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo
@@ -50,11 +52,16 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# Known vulnerabilities of the installed packages (pip-audit). Needs PyPI's JSON API or OSV; where neither can be
+# reached it says NOT AUDITED and exits 2 (see .ci/audit.py).
+audit: install
+	$(PY) .ci/audit.py
+
 # Production server (set SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS first; see docs/operations.md).
 serve: install
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py migrate --no-input -v 0
-	$(VENV)/bin/gunicorn wdtportal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
+	$(VENV)/bin/gunicorn wdtportal.wsgi -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3*

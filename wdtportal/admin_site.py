@@ -1,4 +1,4 @@
-"""The portal's admin site: Chinese titles and the dashboard as its front page.
+"""The portal's admin site: Chinese titles, the dashboard as its front page, and the two-factor pages.
 
 `PortalAdminConfig` replaces `django.contrib.admin` in INSTALLED_APPS, so `admin.site` and `@admin.register`
 everywhere use this site without further changes.
@@ -8,8 +8,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,6 +25,23 @@ class PortalAdminSite(admin.AdminSite):
 
         context = {"dashboard": dashboard_context(site=self, user=request.user), **(extra_context or {})}
         return super().index(request, extra_context=context)
+
+    def get_urls(self) -> list:
+        return [
+            path("two-factor/enrol/", self.admin_view(self.two_factor_enrol), name="two_factor_enrol"),
+            path("two-factor/verify/", self.admin_view(self.two_factor_verify), name="two_factor_verify"),
+            *super().get_urls(),
+        ]
+
+    def two_factor_enrol(self, request: HttpRequest) -> HttpResponse:
+        from .security import two_factor_views  # its models are ready only after app loading
+
+        return two_factor_views.enrol(request, site=self)
+
+    def two_factor_verify(self, request: HttpRequest) -> HttpResponse:
+        from .security import two_factor_views
+
+        return two_factor_views.verify(request, site=self)
 
 
 class PortalAdminConfig(AdminConfig):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.documents.registry import state_columns
-from wdtportal.documents.states import STATE_COLOURS, DocumentState
+from wdtportal.documents.states import DocumentState
 from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import Outcome, WdtCall
 
@@ -43,7 +43,6 @@ def _state_fields() -> list[tuple[type[Model], str, Any]]:
 class StateCount:
     state: str
     label: str
-    colour: str
     count: int
     url: str | None
 
@@ -134,7 +133,7 @@ def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
     for model, field_name, heading in _state_fields():
         counts = dict(model.objects.values_list(field_name).annotate(n=Count("pk")).order_by())
         rows = [
-            StateCount(state.value, state.label, STATE_COLOURS[state], counts.get(state.value, 0),
+            StateCount(state.value, state.label, counts.get(state.value, 0),
                        _admin_url(site, user, model, "changelist", **{f"{field_name}__exact": state.value}))
             for state in DocumentState
         ]
@@ -195,7 +194,7 @@ def unknowns(*, site: AdminSite, user: Any) -> tuple[list[StateCount], list[Unkn
     counts, documents = [], []
     for model, field_name, heading in _state_fields():
         queryset = model.objects.filter(**{field_name: DocumentState.UNKNOWN})
-        counts.append(StateCount(field_name, str(heading), STATE_COLOURS[DocumentState.UNKNOWN], queryset.count(),
+        counts.append(StateCount(field_name, str(heading), queryset.count(),
                                  _admin_url(site, user, model, "changelist",
                                             **{f"{field_name}__exact": DocumentState.UNKNOWN})))
         for document in queryset.order_by("updated_at", "pk")[:UNKNOWN_LIST_LIMIT]:

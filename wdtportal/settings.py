@@ -6,6 +6,7 @@ Every value comes from an environment variable or an optional `.env` file beside
 
 import os
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -59,6 +60,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # login lockout (wdtportal/security/lockout.py)
+    "django_otp",  # two-factor for supervisors (wdtportal/security/two_factor.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "import_export",
     "django_tasks",
     # Before django_tasks_db: its `db_worker` command extends the library's (jobs' recovery, the sweep).
@@ -70,10 +75,15 @@ INSTALLED_APPS = [
     "returns",
     "settlements",
     "wdtportal.demo",
+    "wdtportal.security",  # last: re-registers the libraries' admin pages (wdtportal/security/admin.py)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: every response gets the policy, error pages and refusals of the limit below included.
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (sessions, CSRF, forms): an oversized request is refused unread.
+    "wdtportal.security.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,7 +91,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "wdtportal.security.session_timeout.SessionTimeoutMiddleware",
+    "wdtportal.security.two_factor.SupervisorTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout noted during the login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wdtportal.urls"
@@ -153,6 +168,12 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# django-axes first: it refuses a locked-out username + address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 # Production hardening: on unless DEBUG. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -164,6 +185,62 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Security: lockout, content policy, sessions, two-factor, request sizes --------------------------
+# Login lockout (django-axes): a username from one address is locked after AXES_FAILURE_LIMIT wrong passwords
+# for AXES_COOLOFF_MINUTES; the superuser sees attempts and lockouts in the admin and unlocks by deleting them.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A locked-out person trying again does not push the end of the lockout further: the time on the page holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "wdtportal.security.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "wdtportal.security.lockout.client_ip"
+# The header a trusted TLS proxy puts the client's address in (X-Forwarded-For or X-Real-IP); empty: the
+# address of the connection (REMOTE_ADDR). Set it only behind a proxy that overwrites or appends that header.
+AXES_CLIENT_IP_HEADER = env.str("AXES_CLIENT_IP_HEADER", default="")
+
+# Content-Security-Policy (django-csp) on every response: only the portal's own scripts, styles and images; no inline
+# script or style (the admin's and import-export's pages need none; ours keep theirs in static files), no framing,
+# forms post only to the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a page opened (the job page's polling does not count)
+# and SESSION_ABSOLUTE_TIMEOUT seconds after the login whatever happens (wdtportal/security/session_timeout.py).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+
+# Two-factor (django-otp, TOTP + recovery codes) for the supervisors (财务主管), who send to WDT: on unless DEBUG.
+REQUIRE_2FA_SUPERVISORS = env.bool("REQUIRE_2FA_SUPERVISORS", default=not DEBUG)
+# The name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = "旺店通采购退货门户"
+# The admin never shows a TOTP key or a recovery code, not even to the superuser.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Request bodies: forms up to DATA_UPLOAD_MAX_MEMORY_SIZE; a file only on the import pages, up to IMPORT_MAX_BYTES
+# (below). Larger requests are refused from their Content-Length, before a byte of the body is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_HANDLERS = [
+    "wdtportal.security.request_size.FilesOnlyWhereExpected",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- WDT -------------------------------------------------------------------------------------------
 # The offline sandbox stands in for both gateways (demo and tests). Off by default in production.
@@ -251,6 +328,8 @@ LOGGING = {
     "loggers": {
         # urllib3 logs request lines, query strings included; keep it quiet so that no sign or salt is logged.
         "urllib3": {"level": "WARNING"},
+        # django-axes: login failures and lockouts (WARNING) are kept; its start banner and each login are not.
+        "axes": {"level": "WARNING"},
         # The development servers' request lines (the sandbox's 4xx/5xx among them), without their query strings.
         "django.server": {"handlers": ["console"], "level": "WARNING", "filters": ["no_query_strings"],
                           "propagate": False},

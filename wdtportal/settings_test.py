@@ -6,6 +6,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-key-not-a-secret-0123456789abcde
 os.environ.setdefault("WDT_SANDBOX", "1")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# Two-factor is on by default with DEBUG off; the tests that exercise it turn it on themselves.
+os.environ.setdefault("REQUIRE_2FA_SUPERVISORS", "0")
 # The pacer runs in every test, at limits that do not slow the suite down (its own tests set theirs).
 os.environ.setdefault("WDT_QJB_RATE", "500")
 os.environ.setdefault("WDT_ENT_RATE", "500")

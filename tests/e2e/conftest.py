@@ -3,6 +3,9 @@
 The browser is the system's (`/usr/bin/chromium`, or the path in CHROMIUM); Playwright's own browsers are never
 downloaded. Without a Chromium the tests are skipped at collection with a reason that says so; that is the only
 reason they may be skipped. Screenshots of each step go to test-artifacts/screenshots/<test>/.
+
+Every page the tests open is watched for Content-Security-Policy violations (the browser's console and its
+`securitypolicyviolation` events): a test that saw one fails, naming the page and what was blocked.
 """
 
 import os
@@ -48,6 +51,45 @@ def _django_allows_playwrights_event_loop() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# Runs in every page before the page's own scripts (Playwright injects it; the page's policy does not apply to it).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.effectiveDirective + " blocked " + (event.blockedURI || "inline code")
+                + " in " + document.location.pathname + " (" + (event.sourceFile || "") + ":" + event.lineNumber + ")");
+});
+"""
+
+
+class CspViolations:
+    """What Chromium reported as blocked by the Content-Security-Policy in the contexts it watches."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def watch(self, context) -> None:
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
+            self.seen.append(f"{message.location.get('url', '')}: {text}")
+
+
+@pytest.fixture
+def csp_violations() -> Iterator[CspViolations]:
+    violations = CspViolations()
+    yield violations
+    assert not violations.seen, "Content-Security-Policy violations:\n" + "\n".join(violations.seen)
+
+
+@pytest.fixture
+def context(context, csp_violations: CspViolations):
+    """pytest-playwright's context, watched for CSP violations (a test's own context: `csp_violations.watch`)."""
+    csp_violations.watch(context)
+    return context
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,8 @@ def test_login_from_the_keyboard_and_see_the_dashboard(page, live_server, e2e_se
     shots(page, "failed-list")
 
 
-def test_language_switcher_and_an_english_browser(browser, page, live_server, e2e_settings, boss, shots):
+def test_language_switcher_and_an_english_browser(browser, page, live_server, e2e_settings, boss, shots,
+                                                  csp_violations):
     login(page, live_server.url, "boss", "pw-boss-2026")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     page.locator("#language-select").select_option("en")
@@ -76,6 +77,7 @@ def test_language_switcher_and_an_english_browser(browser, page, live_server, e2
 
     # A browser that asks for English gets English from the first page, without touching the switcher.
     english = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
+    csp_violations.watch(english)
     try:
         other = english.new_page()
         other.goto(f"{live_server.url}/admin/login/")

@@ -95,11 +95,13 @@ def test_a_small_import_is_still_done_in_the_request(as_clerk, settings):
     assert PurchaseReturn.objects.count() == 12 and not Job.objects.exists()
 
 
-def test_a_forged_row_count_does_not_keep_a_large_import_in_the_request(as_clerk):
+def test_a_forged_plan_is_refused_and_imports_nothing(as_clerk):
+    # The signed plan says whose upload it is and how many rows it has: without it the confirm proves neither.
     preview = upload(as_clerk, xlsx([return_row(f"R{i}") for i in range(12)]), "大文件.xlsx")
     form = {**preview.context["confirm_form"].initial, "plan": "forged"}
     response = as_clerk.post(reverse("admin:returns_purchasereturn_process_import"), {**form, "confirm": "1"})
-    assert response.url == reverse("admin:jobs_job_progress", args=[Job.objects.get().pk])
+    assert response.status_code == 403
+    assert not PurchaseReturn.objects.exists() and not Job.objects.exists()
 
 
 # --- stop-waiting lists: confirming starts the same job as the list's action --------------------------------------

@@ -88,7 +88,7 @@ def test_the_job_page_updates_from_its_json_while_the_worker_runs(client, wdt_sa
     page = client.post(reverse(RETURNS), {"action": "push_outbound", ACTION_CHECKBOX_NAME: [r.pk for r in returns],
                                           "index": 0})
     html = client.get(page.url).content.decode()
-    assert 'id="job-bar"' in html and "progress.json" in html and "setTimeout(poll" in html
+    assert 'id="job-bar"' in html and "progress.json" in html and "wdtportal/job_progress.js" in html
     json_url = page.url.replace("/progress/", "/progress.json")
     assert client.get(json_url).json()["processed"] == 0
     run_worker_until_idle()

@@ -17,32 +17,26 @@ from django.contrib.admin import helpers
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
+
 from .models import StateChange
 from .results import Outcome, SendResult
-from .states import STATE_COLOURS, DocumentState
-
-OUTCOME_COLOURS = {
-    Outcome.DONE: STATE_COLOURS[DocumentState.DONE],
-    Outcome.FAILED: STATE_COLOURS[DocumentState.FAILED],
-    Outcome.UNKNOWN: STATE_COLOURS[DocumentState.UNKNOWN],
-    Outcome.SKIPPED: STATE_COLOURS[DocumentState.DRAFT],
-}
+from .states import DocumentState
 
 
-def badge(label: Any, colour: str) -> str:
-    return format_html(
-        '<span class="wdt-badge" style="background:{};color:#fff;padding:1px 8px;border-radius:10px;'
-        'white-space:nowrap">{}</span>', colour, label)
+def badge(label: Any, kind: str) -> str:
+    """A coloured label for a state or an outcome (`kind`: its value); colours are in static/wdtportal/admin.css
+    (a class, not a style attribute: the Content-Security-Policy allows none)."""
+    return format_html('<span class="wdt-badge state-bg-{}">{}</span>', kind, label)
 
 
 def state_badge(state: str) -> str:
-    return badge(DocumentState(state).label, STATE_COLOURS[state])
+    return badge(DocumentState(state).label, state)
 
 
 class StateHistoryInline(GenericTabularInline):
@@ -115,9 +109,10 @@ class DocumentForm(forms.ModelForm):
         return cleaned
 
 
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(OfferedLookupsOnly):
     """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`."""
 
+    extra_filter_parameters = ("last_message",)  # the dashboard links the documents refused with one message
     #: action name → the `has_<name>_permission` it needs; posting it without that permission is a 403.
     guarded_actions: dict[str, str] = {}
     send_perm = ""
@@ -204,13 +199,13 @@ class DocumentAdmin(admin.ModelAdmin):
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
         counts = Counter(a.outcome for a in answers)
         rows = [
-            {"document": a.document, "outcome": badge(a.outcome_label, OUTCOME_COLOURS[a.outcome]),
+            {"document": a.document, "outcome": badge(a.outcome_label, a.outcome),
              "message": a.message,
              "url": reverse(f"admin:{a.document._meta.app_label}_{a.document._meta.model_name}_change",
                             args=[a.document.pk])}
             for a in answers
         ]
-        summary = [badge(f"{Outcome(o).label} {counts[o]}", OUTCOME_COLOURS[o]) for o in Outcome if counts[o]]
+        summary = [badge(f"{Outcome(o).label} {counts[o]}", o) for o in Outcome if counts[o]]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
                    "rows": rows, "summary": summary, "total": len(answers)}
         return TemplateResponse(request, "admin/wdt/action_report.html", context)
@@ -231,7 +226,7 @@ class DocumentAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     def payload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        obj = get_object_or_404(self.model, pk=object_id)
+        obj = object_or_404(self, request, object_id)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         sections = [{"title": title, "method": method,
@@ -244,7 +239,7 @@ class DocumentAdmin(admin.ModelAdmin):
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not self.has_resolve_permission(request):
             raise PermissionDenied
-        obj = get_object_or_404(self.model, pk=object_id)
+        obj = object_or_404(self, request, object_id)
         return self.resolve_confirmation(request, self.model.objects.filter(pk=obj.pk))
 
     def resolve_confirmation(self, request: HttpRequest, queryset: Any) -> TemplateResponse:

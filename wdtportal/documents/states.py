@@ -38,16 +38,6 @@ EDITABLE = {S.DRAFT, S.READY, S.FAILED}
 # States from which a send may start.
 SENDABLE = {S.DRAFT, S.READY, S.FAILED, S.QUEUED}
 
-STATE_COLOURS = {
-    S.DRAFT: "#6b7280",
-    S.READY: "#2563eb",
-    S.QUEUED: "#7c3aed",
-    S.SENDING: "#d97706",
-    S.DONE: "#15803d",
-    S.FAILED: "#dc2626",
-    S.UNKNOWN: "#b45309",
-}
-
 
 def state_label(value: str) -> str:
     """The label of a state, in the active language; "" for none (an export's empty cell)."""

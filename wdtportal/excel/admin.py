@@ -38,6 +38,8 @@ from import_export.resources import Resource
 from import_export.results import Error, Result, RowResult
 from import_export.tmp_storages import TempFolderStorage
 
+from wdtportal.security.request_size import accepts_file_upload
+
 from .background import start_import_job
 from .documents import DocumentImporter, ImportReport
 from .errors import SpreadsheetError
@@ -207,18 +209,26 @@ class SpreadsheetResource(Resource):
 
 
 class SpreadsheetConfirmForm(ConfirmImportForm):
-    """import-export's confirm form, plus what the preview found (signed): how many rows, to choose between importing
-    in this request and in a background job."""
+    """import-export's confirm form, plus what the preview found, signed: whose upload it is (only they may confirm
+    it) and how many rows, to choose between importing in this request and in a background job."""
 
     plan = forms.CharField(widget=forms.HiddenInput(), required=False)
 
-    def planned_rows(self) -> int | None:
+    def _plan(self) -> dict[str, Any]:
+        """The signed plan of this very upload, or {} (none, forged, expired, or another upload's)."""
         try:
             plan = signing.loads(self.cleaned_data.get("plan") or "", salt=PLAN_SALT, max_age=24 * 3600)
         except signing.BadSignature:
-            return None
+            return {}
         same_file = os.path.basename(plan.get("tmp") or "") == self.cleaned_data.get("import_file_name")
-        return plan.get("rows") if same_file else None
+        return plan if same_file else {}
+
+    def uploaded_by(self, user: Any) -> bool:
+        """Whether `user` uploaded the file this form confirms: a pending upload is confirmed by its uploader only."""
+        return user.pk is not None and self._plan().get("user") == user.pk
+
+    def planned_rows(self) -> int | None:
+        return self._plan().get("rows")
 
 
 class SpreadsheetImportForm(ImportForm):
@@ -280,21 +290,25 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
     # --- pages of our own: the template and the error copy ------------------------------------------
     def get_urls(self) -> list:
         info = self.get_model_info()
-        return [
-            path("import/template/<int:index>/", self.admin_site.admin_view(self.import_template_view),
+        urls = [
+            path("import/template/<path:index>/", self.admin_site.admin_view(self.import_template_view),
                  name="{}_{}_import_template".format(*info)),
             path("import/error-copy/", self.admin_site.admin_view(self.error_copy_view),
                  name="{}_{}_import_error_copy".format(*info)),
             *super().get_urls(),
         ]
+        for url in urls:  # the upload page is the only one that takes a file (up to IMPORT_MAX_BYTES)
+            if url.name == "{}_{}_import".format(*info):
+                accepts_file_upload(url.callback)
+        return urls
 
-    def _resource_at(self, request: HttpRequest, index: int) -> type[SpreadsheetResource]:
+    def _resource_at(self, request: HttpRequest, index: int | str) -> type[SpreadsheetResource]:
         classes = self.get_import_resource_classes(request)
-        if not 0 <= index < len(classes):
+        if not (str(index).isascii() and str(index).isdigit() and int(index) < len(classes)):
             raise Http404
-        return classes[index]
+        return classes[int(index)]
 
-    def import_template_view(self, request: HttpRequest, index: int) -> HttpResponse:
+    def import_template_view(self, request: HttpRequest, index: str) -> HttpResponse:
         if not self.has_import_permission(request):
             raise PermissionDenied
         resource = self._resource_at(request, index)
@@ -373,7 +387,8 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         confirm_form = context.get("confirm_form")
         if confirm_form is not None and report is not None:
             confirm_form.initial["plan"] = signing.dumps(
-                {"tmp": confirm_form.initial.get("import_file_name"), "rows": report.rows}, salt=PLAN_SALT)
+                {"tmp": confirm_form.initial.get("import_file_name"), "rows": report.rows, "user": request.user.pk},
+                salt=PLAN_SALT)
         return response
 
     def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -383,6 +398,8 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
         form = self.create_confirm_form(request)
         if not form.is_valid():
             return super().process_import(request, **kwargs)
+        if not form.uploaded_by(request.user):
+            raise PermissionDenied  # another person's upload (its temporary name posted): nothing is read or imported
         resource_class = self.choose_import_resource_class(form, request)
         rows = form.planned_rows()
         storage = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"], read_mode="rb",

@@ -6,13 +6,14 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+
+from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
 
 from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
@@ -33,7 +34,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(OfferedLookupsOnly):
     list_display = ("number", "kind_display", "label", "created_by", "created_at", "status_badge", "progress", "total",
                     "done", "failed", "unknown", "skipped", "finished_at")
     list_display_links = ("number", "kind_display")
@@ -54,9 +55,9 @@ class JobAdmin(admin.ModelAdmin):
     def get_urls(self) -> list:
         opts = self.model._meta
         return [
-            path("<int:job_id>/progress/", self.admin_site.admin_view(self.progress_view),
+            path("<path:job_id>/progress/", self.admin_site.admin_view(self.progress_view),
                  name=f"{opts.app_label}_{opts.model_name}_progress"),
-            path("<int:job_id>/progress.json", self.admin_site.admin_view(self.progress_json),
+            path("<path:job_id>/progress.json", self.admin_site.admin_view(self.progress_json),
                  name=f"{opts.app_label}_{opts.model_name}_progress_json"),
             *super().get_urls(),
         ]
@@ -71,9 +72,8 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("状态"))
     def status_badge(self, obj: Job) -> str:
-        colours = {"queued": "#7c3aed", "running": "#d97706", "finished": "#15803d"}
-        return format_html('<span style="color:{};font-weight:bold">{}</span>', colours[obj.status],
-                           obj.get_status_display())
+        # Colours in static/wdtportal/admin.css: a class, not a style attribute (the Content-Security-Policy).
+        return format_html('<span class="job-status job-status-{}">{}</span>', obj.status, obj.get_status_display())
 
     @admin.display(description=_("进度"))
     def progress(self, obj: Job) -> str:
@@ -88,8 +88,8 @@ class JobAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', reverse("admin:jobs_job_progress", args=[obj.pk]),
                            _("查看实时进度"))
 
-    def _job_for(self, request: HttpRequest, job_id: int) -> Job:
-        job = get_object_or_404(Job, pk=job_id)
+    def _job_for(self, request: HttpRequest, job_id: str) -> Job:
+        job = object_or_404(self, request, job_id)
         if not (self.has_view_permission(request, job) or job.created_by_id == request.user.pk):
             raise PermissionDenied
         return job
@@ -98,7 +98,7 @@ class JobAdmin(admin.ModelAdmin):
     def _page_args(request: HttpRequest) -> dict[str, Any]:
         return {"page": request.GET.get("page", 1), "state": request.GET.get("state", "")}
 
-    def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+    def progress_view(self, request: HttpRequest, job_id: str) -> HttpResponse:
         job = self._job_for(request, job_id)
         progress = job_progress(job=job, **self._page_args(request))
         filters = [("", _("全部"))] + [(value, label) for value, label in ItemState.choices]
@@ -115,14 +115,14 @@ class JobAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/jobs/job/progress.html", context)
 
-    def progress_json(self, request: HttpRequest, job_id: int) -> JsonResponse:
+    def progress_json(self, request: HttpRequest, job_id: str) -> JsonResponse:
         job = self._job_for(request, job_id)
         return JsonResponse(job_progress(job=job, **self._page_args(request)),
                             json_dumps_params={"ensure_ascii": False})
 
 
 @admin.register(JobItem)
-class JobItemAdmin(admin.ModelAdmin):
+class JobItemAdmin(OfferedLookupsOnly):
     """Hidden from the index; reachable for searching a document across jobs."""
 
     list_display = ("job", "position", "label", "state", "message", "finished_at")

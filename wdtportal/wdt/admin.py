@@ -6,11 +6,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wdtportal.admin_lookups import OfferedLookupsOnly
+
 from .models import WdtCall
 
 
 @admin.register(WdtCall)
-class WdtCallAdmin(admin.ModelAdmin):
+class WdtCallAdmin(OfferedLookupsOnly):
     list_display = ("created_at", "gateway", "method", "outcome", "http_status", "duration_ms", "document_label",
                     "user", "error_message")
     list_filter = ("outcome", "method", "gateway", "created_at")

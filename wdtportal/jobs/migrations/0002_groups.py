@@ -1,4 +1,4 @@
-"""Data migration: both groups may see background jobs (returns/groups.py)."""
+"""Data migration: both groups may see background jobs (wdtportal/documents/groups.py)."""
 
 from django.db import migrations
 

@@ -5,11 +5,13 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
+from wdtportal.admin_lookups import OfferedLookupsOnly
+
 from .models import FaultSettings, SandboxOutbound, SandboxReturn, SandboxReturnLine, SandboxSettlement
 
 
 @admin.register(FaultSettings)
-class FaultSettingsAdmin(admin.ModelAdmin):
+class FaultSettingsAdmin(OfferedLookupsOnly):
     """One row: the list page leads straight to it (or to the add form, prefilled from settings)."""
 
     fields = ("latency_ms", "error_rate", "rate_limit_rate", "lost_answer_rate", "methods", "max_faults")
@@ -39,7 +41,7 @@ class FaultSettingsAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:wdt_sandbox_faultsettings_change", args=[obj.pk]))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(OfferedLookupsOnly):
     """The sandbox's ERP state is changed only through its API (or state.py), never by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
