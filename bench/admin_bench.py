@@ -304,7 +304,7 @@ def main() -> None:
           + ", ".join(f"{table.split('_', 1)[1]} {rows:,}" for table, rows in counts.items())
           + f"; logged in as {anchors.supervisor.username} (财务主管), DEBUG off; median of up to {args.runs} "
           f"requests after a warm-up (fewer past {args.budget:.0f} s of a page), timeout {args.timeout:.0f} s; "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     page_list = [c for c in cases if not c.bulk]
     bulk_list = [c for c in cases if c.bulk]
     explain_file = open(args.explain, "w") if args.explain else None  # noqa: SIM115 - written as results come
@@ -326,6 +326,7 @@ def main() -> None:
             print(bulk_row(result, args.timeout * 5), flush=True)
     if explain_file:
         explain_file.close()
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -221,7 +221,8 @@ def list_cases(label: str, url_name: str, model: type[models.Model], count: int,
         day = timezone.localtime(anchors.purchase_return.created_at)
         field_name = model_admin.date_hierarchy
         cases += [
-            Case(f"{label}: date hierarchy, a year", _url(url_name, query=urlencode({f"{field_name}__year": day.year}))),
+            Case(f"{label}: date hierarchy, a year",
+                 _url(url_name, query=urlencode({f"{field_name}__year": day.year}))),
             Case(f"{label}: date hierarchy, a month", _url(url_name, query=urlencode(
                 {f"{field_name}__year": day.year, f"{field_name}__month": day.month}))),
         ]
