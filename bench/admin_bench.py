@@ -315,8 +315,10 @@ def main() -> None:
                               budget=args.budget, explain_over=args.explain_over if explain_file else None):
             print(page_row(result, args.timeout), flush=True)
             if explain_file and result.explain:
-                explain_file.write(f"## {result.case.name} ({human_time(result.median)}; slowest query "
-                                   f"{human_time(result.slowest)})\n{result.slowest_sql}\n\n{result.explain}\n\n")
+                top = "".join(f"- {human_time(seconds)}: {sql}\n" for seconds, sql in result.top_queries)
+                explain_file.write(f"## {result.case.name} ({human_time(result.median)}, {result.queries} queries, "
+                                   f"{human_time(result.sql_seconds)} in SQL)\nslowest queries:\n{top}\n"
+                                   f"{result.slowest_sql}\n\n{result.explain}\n\n")
                 explain_file.flush()
     if bulk_list:
         print("\n| bulk action | status | queries | time | in SQL | peak memory (growth) | answer |")

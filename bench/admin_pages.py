@@ -63,6 +63,7 @@ class Result:
     sql_seconds: float | None = None
     slowest: float | None = None
     slowest_sql: str = ""
+    top_queries: list[tuple[float, str]] = field(default_factory=list)  # the last request's slowest three
     rows: int | None = None
     peak_mb: float | None = None
     grown_mb: float | None = None
@@ -372,7 +373,8 @@ def _child(case: Case, client: Client, runs: int, budget: float, explain_over: f
             report = {
                 "warm_up": attempt == 0 and not case.bulk, "elapsed": elapsed, "status": response.status_code,
                 "queries": len(times), "sql_seconds": sum(t for t, _ in times), "slowest": slowest[0],
-                "slowest_sql": slowest[1], "rows": getattr(context.get("cl"), "result_count", None),
+                "slowest_sql": slowest[1], "top_queries": [(t, sql[:400]) for t, sql in sorted(times)[-3:][::-1]],
+                "rows": getattr(context.get("cl"), "result_count", None),
                 "peak_mb": peak, "grown_mb": (peak - before) if peak and before else None,
                 "detail": case.describe(response) if case.describe else "",
             }
@@ -414,8 +416,8 @@ def measure(cases: list[Case], *, client: Client, runs: int, timeout: float, bud
                 break
             if kind == "run":
                 result.status = payload["status"]
-                for name in ("queries", "sql_seconds", "slowest", "slowest_sql", "rows", "peak_mb", "grown_mb",
-                             "detail"):
+                for name in ("queries", "sql_seconds", "slowest", "slowest_sql", "top_queries", "rows", "peak_mb",
+                             "grown_mb", "detail"):
                     setattr(result, name, payload[name])
                 if not payload["warm_up"]:
                     result.times.append(payload["elapsed"])
