@@ -103,6 +103,7 @@ class Anchors:
     job_items: int
     bulk: int  # returns in the bulk export and send
     ranges: dict[str, tuple[str, list[int]]]  # name → (created_at query, the returns' ids in it)
+    unknown_ids: list[int]  # every return whose outbound order is unknown
 
     @classmethod
     def find(cls, *, returns: int) -> Anchors:
@@ -154,7 +155,8 @@ class Anchors:
             purchase_return=purchase_return, draft=done_draft,
             spec_no=purchase_return.lines.order_by("line_no").values_list("spec_no", flat=True)[0],
             call_id=call_first + volume.calls // 2, call_count=volume.calls, draft_count=volume.drafts,
-            job_id=job.pk, job_items=job.total, bulk=bulk, ranges=ranges)
+            job_id=job.pk, job_items=job.total, bulk=bulk, ranges=ranges,
+            unknown_ids=list(PurchaseReturn.objects.filter(outbound_state="unknown").values_list("pk", flat=True)))
 
 
 # --- pages ----------------------------------------------------------------------------------------------
@@ -316,6 +318,11 @@ def bulk_cases(anchors: Anchors) -> list[Case]:
         Case("select all unknown -> resolve page", _url(changelist, query="outbound_state__exact=unknown"), "post",
              action("resolve_unknown", anchors.purchase_return.pk), bulk=True,
              describe=_hidden_inputs(ACTION_CHECKBOX_NAME)),
+        # What that page's "send again" button posts: every id again.
+        Case(f"resolve page -> send again ({len(anchors.unknown_ids):,} ids posted)", _url(changelist), "post",
+             {"action": "resolve_unknown", "resolve_action": "send_again",
+              ACTION_CHECKBOX_NAME: [str(pk) for pk in anchors.unknown_ids]}, bulk=True,
+             expect=(302,) if anchors.unknown_ids else (200,), describe=_file),
         Case(f"send {len(send_ids):,} selected returns -> job", _url(changelist, query=send_query), "post",
              action("push_outbound", send_ids[0]), bulk=True, expect=(302,), describe=_file),
     ]
@@ -359,7 +366,7 @@ def _child(case: Case, client: Client, runs: int, budget: float, explain_over: f
     """Request the page (warm-up, then timed runs) and report each request to the parent."""
     try:
         timed = 0.0
-        for attempt in range(runs + (0 if case.bulk else 1)):
+        for attempt in range(1 if case.bulk else runs + 1):  # a page: a warm-up, then `runs` timed requests
             _reset_peak()
             before = _rss_mb("VmRSS")
             with CaptureQueriesContext(connection) as queries:

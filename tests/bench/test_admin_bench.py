@@ -46,10 +46,13 @@ def test_the_fixture_has_the_volume_asked_and_every_admin_page_and_bulk_action_a
 
     client = Client()
     client.force_login(anchors.supervisor)
-    results = list(measure(cases + bulk_cases(anchors), client=client, runs=1, timeout=120, budget=5))
+    # Each page once (its warm-up request only), each bulk action once: what the benchmark does, without the repeats.
+    results = list(measure(cases + bulk_cases(anchors), client=client, runs=0, timeout=120, budget=0))
 
     assert [(r.case.name, r.status, r.error, r.timed_out) for r in results if not r.ok] == []
-    assert all(r.queries and len(r.times) == 1 for r in results)
+    assert len(results) == len(cases) + len(bulk_cases(anchors))
+    assert all(r.queries for r in results)
+    assert all(len(r.times) == (1 if r.case.bulk else 0) for r in results)
     found = {r.case.name: r.rows for r in results}
     assert found["returns: list, page 1"] == 50
     assert found["returns: search return_no (exact)"] == 1
