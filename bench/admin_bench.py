@@ -43,10 +43,10 @@ def fixture_version(returns: int) -> str:
     """Changes when the fixture's code, any migration or the volume does."""
     digest = hashlib.sha256()
     digest.update((ROOT / "bench" / "admin_fixture.py").read_bytes())
-    for path in sorted(ROOT.glob("**/migrations/*.py")):
-        if ".venv" not in path.parts and "tmp" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
+    apps = [path for path in ROOT.iterdir() if path.is_dir() and path.name not in (".venv", "tmp", ".git")]
+    for path in sorted(p for app in apps for p in app.glob("**/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
     digest.update(str(returns).encode())
     return digest.hexdigest()[:16]
 
