@@ -67,6 +67,7 @@ class Result:
     rows: int | None = None
     peak_mb: float | None = None
     grown_mb: float | None = None
+    cpu_seconds: float | None = None  # the web process's own CPU time (the database server's is not in it)
     detail: str = ""
     timed_out: bool = False
     error: str = ""
@@ -370,9 +371,9 @@ def _child(case: Case, client: Client, runs: int, budget: float, explain_over: f
             _reset_peak()
             before = _rss_mb("VmRSS")
             with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 response = _send(client, case)
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             peak = _rss_mb("VmHWM")
             times = [(float(q["time"]), q["sql"]) for q in queries.captured_queries]
             slowest = max(times, default=(0.0, ""))
@@ -382,7 +383,7 @@ def _child(case: Case, client: Client, runs: int, budget: float, explain_over: f
                 "queries": len(times), "sql_seconds": sum(t for t, _ in times), "slowest": slowest[0],
                 "slowest_sql": slowest[1], "top_queries": [(t, sql[:400]) for t, sql in sorted(times)[-3:][::-1]],
                 "rows": getattr(context.get("cl"), "result_count", None),
-                "peak_mb": peak, "grown_mb": (peak - before) if peak and before else None,
+                "peak_mb": peak, "grown_mb": (peak - before) if peak and before else None, "cpu_seconds": cpu,
                 "detail": case.describe(response) if case.describe else "",
             }
             pipe.send(("run", report))
@@ -424,7 +425,7 @@ def measure(cases: list[Case], *, client: Client, runs: int, timeout: float, bud
             if kind == "run":
                 result.status = payload["status"]
                 for name in ("queries", "sql_seconds", "slowest", "slowest_sql", "top_queries", "rows", "peak_mb",
-                             "grown_mb", "detail"):
+                             "grown_mb", "cpu_seconds", "detail"):
                     setattr(result, name, payload[name])
                 if not payload["warm_up"]:
                     result.times.append(payload["elapsed"])
