@@ -93,7 +93,7 @@ class ReturnsImporter(DocumentImporter):
                 other, row = owners[outer_no]
                 report.add_error(doc.first_row, "外部单号", _(
                     "外部单号“%(outer)s”已用于第%(row)s行的退货单“%(other)s”，不同退货单的外部单号不能相同"
-                ) % {"outer": outer_no, "row": row, "other": other})
+                ) % {"outer": outer_no, "row": row, "other": other}, key)
             else:
                 owners.setdefault(outer_no, (key, doc.first_row))
 
@@ -112,7 +112,7 @@ class ReturnsImporter(DocumentImporter):
             if return_no != key:
                 report.add_error(doc.first_row, "外部单号", _(
                     "外部单号“%(outer)s”已被退货单“%(other)s”使用，请换一个或留空（留空会自动生成）"
-                ) % {"outer": outer_no, "other": return_no})
+                ) % {"outer": outer_no, "other": return_no}, key)
 
     def prepare_new(self, values: dict[str, Any]) -> None:
         if not values["outer_no"]:

@@ -92,8 +92,8 @@ def test_errors_are_listed_with_a_copy_to_fix_and_no_confirm(as_clerk):
     page = preview.content.decode()
     assert preview.status_code == 200
     assert "confirm_form" not in preview.context or not preview.context["confirm_form"]
-    assert "第2行 退货数量: 必须大于0" in page
-    assert "第4行 退货数量: 应为数字，现为“x”" in page
+    assert "第2行（R001）退货数量: 必须大于0" in page
+    assert "第4行（R002）退货数量: 应为数字，现为“x”" in page
 
     copy = as_clerk.get(preview.context["error_copy_url"])
     assert copy.status_code == 200
@@ -170,7 +170,7 @@ def _bad_files() -> list[Any]:
              IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
         _bad("lying-bomb", bad.lying_bomb, "退货.xlsx", "文件已损坏", IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
         _bad("formula", lambda: xlsx([return_row(), return_row(spec_no="SKU-2", num="=1+1")]), "退货.xlsx",
-             "第3行 退货数量: 这里是公式"),
+             "第3行（R001）退货数量: 这里是公式"),
         _bad("too-many-rows", lambda: bad.xlsx_with_rows(30), "退货.xlsx", "行数超过上限", IMPORT_MAX_ROWS=10),
         _bad("stray-far-cell", lambda: guards.xlsx_with_sheet_xml(guards.HEADER_AND_ROW + (
             '<row r="1000000"><c r="A1000000"><v>1</v></c></row>')), "退货.xlsx", "用到了第1,000,000行"),

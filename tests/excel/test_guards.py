@@ -177,7 +177,7 @@ def test_formulas_in_an_ignored_column_do_not_hide_one_in_a_read_column():
     # 1,500 formulas in 金额 (an unknown column, ignored), then one where the quantity should be.
     lines = "".join(_line(row) for row in range(2, 1502)) + _line(1502, num="<f>1+1</f><v>2</v>")
     report = import_returns(xlsx_with_sheet_xml(THREE + lines), file_name="x.xlsx", dry_run=True)
-    assert [str(e) for e in report.errors] == [f"第1502行 退货数量: {FORMULA_MESSAGE}"]
+    assert [str(e) for e in report.errors] == [f"第1502行（R1502）退货数量: {FORMULA_MESSAGE}"]
     assert report.unknown_columns == ["金额"]
 
 
@@ -231,7 +231,7 @@ def test_a_formula_in_an_xls_is_reported_by_row_and_column():
     out = io.BytesIO()
     workbook.save(out)
     report = import_returns(out.getvalue(), file_name="退货.xls", dry_run=True)
-    assert [str(e) for e in report.errors] == [f"第3行 退货数量: {FORMULA_MESSAGE}"]
+    assert [str(e) for e in report.errors] == [f"第3行（R001）退货数量: {FORMULA_MESSAGE}"]
 
 
 def test_a_formula_in_a_stop_waiting_list_is_reported(make_return_r001):

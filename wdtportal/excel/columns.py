@@ -21,6 +21,8 @@ from django.core.validators import (
 from django.db import models
 from django.utils.translation import gettext as _
 
+from wdtportal.documents.validators import positive
+
 from . import cells
 from .cells import CellError
 
@@ -42,10 +44,42 @@ class Column:
     example: Any = ""
     note: str = ""
     attribute: str = ""  # the model attribute, when it differs from `key`
+    model_field: models.Field | None = None  # the field the column fills: its rules are the column's rules
 
     @property
     def field_name(self) -> str:
         return self.attribute or self.key
+
+    @property
+    def choices(self) -> dict[Any, Any]:
+        """value → name, for a column of choices (the invoice type); empty otherwise."""
+        if self.model_field is None or not self.model_field.choices:
+            return {}
+        return dict(self.model_field.flatchoices)
+
+    @property
+    def max_length(self) -> int | None:
+        return getattr(self.model_field, "max_length", None) if isinstance(self.model_field, models.CharField) else None
+
+    def allowed_values(self) -> str:
+        """What a cell may hold, as the 填写说明 sheet says it, from the model field: its choices by number and name,
+        是/否, a date, or a number with its decimals and bounds; "" for free text."""
+        model_field = self.model_field
+        if model_field is None:
+            return ""
+        if self.choices:
+            return "、".join(f"{value} {label}" for value, label in self.choices.items())
+        if isinstance(model_field, models.BooleanField):
+            return _("是/否（也可填 1/0、TRUE/FALSE）")
+        if isinstance(model_field, models.DateField):
+            return _("日期，例如 2027-12-31")
+        if isinstance(model_field, models.DecimalField):
+            rule = _("数字，最多%(places)s位小数") % {"places": model_field.decimal_places}
+            bounds = [str(validator.message) for validator in model_field.validators
+                      if isinstance(validator, MinValueValidator | MaxValueValidator)]
+            bounds += [_("必须大于0") for validator in model_field.validators if validator is positive]
+            return "；".join([rule, *bounds])
+        return ""
 
 
 def _checks_from(model_field: models.Field) -> list[Callable[[Any], None]]:
@@ -138,6 +172,7 @@ def column(
         example=example,
         note=note,
         attribute=name if key and key != name else "",
+        model_field=model_field,
     )
 
 
