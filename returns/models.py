@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.documents.models import TrackedDocument
+from wdtportal.documents.numbers import quantity
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.validators import DECIMAL_19_4, non_negative, positive
 
@@ -85,4 +86,4 @@ class OutboundLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.spec_no} × {self.num}"
+        return f"{self.spec_no} × {quantity(self.num)}"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from returns.models import PurchaseReturn
 from wdtportal.documents.models import TrackedDocument
+from wdtportal.documents.numbers import quantity
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.validators import DECIMAL_19_4, at_most_one, non_negative, positive
 
@@ -107,4 +108,4 @@ class SettlementLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.spec_no} × {self.settle_num}"
+        return f"{self.spec_no} × {quantity(self.settle_num)}"

@@ -2,9 +2,11 @@
 buttons on the list, upload → preview → confirm, errors and the error copy, templates, exports that import again,
 and stop-waiting lists sent to the sandbox."""
 
+import datetime
 import io
 import os
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -298,14 +300,35 @@ def test_export_honours_filters_and_includes_states_and_messages(as_clerk):
     make_return("R002", outbound_state=DocumentState.DONE, last_message="已创建")
     rows = sheet_rows(_export(as_clerk, "?outbound_state__exact=done"))
     header = rows[0]
-    assert header[:13] == ["退货单号", "外部单号", "物流公司编号", "物流单号", "邮资", "备注", "是否审核", "商家编码",
-                           "退货数量", "单价", "货位编号", "批次号", "明细备注"]
-    assert header[13:] == ["出库单状态", "停止等待状态", "旺店通最近消息", "创建时间", "导入批次"]
+    assert header[:14] == ["退货单号", "外部单号", "物流公司编号", "物流单号", "邮资", "备注", "是否审核", "商家编码",
+                           "退货数量", "单价", "金额", "货位编号", "批次号", "明细备注"]
+    assert header[14:] == ["出库单状态", "停止等待状态", "旺店通最近消息", "创建时间", "导入批次"]
     assert [row[0] for row in rows[1:]] == ["R002"]
-    assert rows[1][13:16] == ["已完成", "草稿", "已创建"]
+    assert rows[1][14:17] == ["已完成", "草稿", "已创建"]
 
     everything = sheet_rows(_export(as_clerk))
     assert sorted((row[0], row[7]) for row in everything[1:]) == [("R001", "A"), ("R001", "B"), ("R002", "SKU-A")]
+
+
+def test_export_gives_each_line_its_amount_and_a_totals_sheet_with_every_decimal(as_clerk):
+    make_return("R001", lines=[{"spec_no": "A", "num": Decimal("2"), "price": Decimal("10.5")},
+                               {"spec_no": "B", "num": Decimal("1.5"), "price": Decimal("0.3333")},
+                               {"spec_no": "C", "num": Decimal("3")}])  # no price: no amount
+    make_return("R002", lines=[{"spec_no": "A", "num": Decimal("12"), "price": Decimal("0.25")}])
+    workbook = load_workbook(io.BytesIO(_export(as_clerk)))
+    data, totals = workbook.worksheets
+    rows = list(data.iter_rows(values_only=True))
+    at = rows[0].index("金额")
+    assert rows[0][at - 2:at + 1] == ("退货数量", "单价", "金额")
+    assert sorted((row[0], row[7], row[at]) for row in rows[1:]) == [
+        ("R001", "A", 21), ("R001", "B", 0.5), ("R001", "C", None), ("R002", "A", 3)]
+    assert data.freeze_panes == "A2" and data.auto_filter.ref == f"A1:S{len(rows)}"
+    assert totals.title == "合计"
+    summary = {label: value for label, value in totals.iter_rows(values_only=True)}
+    assert (summary["单据数"], summary["明细行数"]) == (2, 4)
+    # Full precision: 1.5 × 0.3333 = 0.49995 is kept to four decimals (0.5000), the sums exactly.
+    assert (summary["数量合计"], summary["金额合计"]) == (18.5, 24.5)
+    assert isinstance(summary["导出时间"], datetime.datetime)
 
 
 def test_export_of_the_selection_from_the_action(as_clerk):
@@ -367,8 +390,9 @@ def test_settlement_drafts_import_and_export(as_clerk):
     assert SettlementDraft.objects.get().lines.count() == 2
     response = as_clerk.post(reverse("admin:settlements_settlementdraft_export"), {"format": "0", "resource": "0"})
     rows = sheet_rows(response.content)
-    assert rows[0][:len(SETTLEMENT_HEADER)] == SETTLEMENT_HEADER
-    assert rows[0][len(SETTLEMENT_HEADER):] == ["状态", "结算单号", "旺店通最近消息", "创建时间", "导入批次"]
+    at = SETTLEMENT_HEADER.index("单价") + 1
+    assert rows[0][:len(SETTLEMENT_HEADER) + 1] == [*SETTLEMENT_HEADER[:at], "金额", *SETTLEMENT_HEADER[at:]]
+    assert rows[0][len(SETTLEMENT_HEADER) + 1:] == ["状态", "结算单号", "旺店通最近消息", "创建时间", "导入批次"]
     assert rows[1][3] == "电子增值税专用发票"
 
 

@@ -238,3 +238,25 @@ def test_row_numbers_are_excel_row_numbers_even_with_blank_rows():
     rows = [return_row("R001"), [None] * len(RETURN_HEADER), return_row("R002", num=-1)]
     report = import_returns(xlsx(rows), file_name="a.xlsx")
     assert report.error_lines() == ["第4行（R002）退货数量: 必须大于0"]
+
+
+def test_the_preview_adds_up_documents_lines_quantity_and_amount_for_each_outcome_and_the_file():
+    import_returns(xlsx([return_row("R001", "SKU-1", 2), return_row("R002", "SKU-1", 2)]), file_name="a.xlsx")
+    rows = [return_row("R001", "SKU-1", 2),  # unchanged: 2 × 5.5
+            return_row("R002", "SKU-1", 3), return_row("R002", "SKU-2", "1.5", price="0.3333"),  # 16.5 + 0.49995
+            return_row("R003", "SKU-1", 4, price="")]  # new, without a price: no amount
+    report = import_returns(xlsx(rows), file_name="b.xlsx", dry_run=True)
+    totals = {label: (t.documents, t.lines, t.quantity, t.amount) for _status, label, t in report.totals_rows()}
+    assert totals == {"新建": (1, 1, Decimal(4), Decimal(0)),
+                      "更新": (1, 2, Decimal("4.5"), Decimal("17.0000")),  # each line's amount to four decimals
+                      "未变": (1, 1, Decimal(2), Decimal("11.0")),
+                      "合计": (3, 4, Decimal("10.5"), Decimal("28.0000"))}
+    assert (report.file_totals.quantity_shown, report.file_totals.amount_shown) == ("10.5", "28.00")
+
+
+def test_the_preview_shows_choices_by_name_and_numbers_as_every_page_does():
+    report = import_returns(xlsx([return_row("R001", "SKU-1", "2.0000", price="29.1", post_cost=12)]),
+                            file_name="a.xlsx", dry_run=True)
+    values = dict(zip(report.preview_headers, report.preview_rows[0][2], strict=True))
+    assert (values["退货数量"], values["单价"], values["邮资"], values["是否审核"]) == ("2", "29.10", "12.00", "是")
+    assert dict(zip(report.preview_headers, report.preview_classes, strict=True))["备注"] == "wrap"

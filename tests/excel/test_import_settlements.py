@@ -98,3 +98,11 @@ def test_import_settlements_command(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_settlements", str(bad))
     assert "第2行（R001）结算数量: 必须大于0" in capsys.readouterr().err
+
+
+def test_the_preview_names_the_invoice_type_the_clerk_typed():
+    report = import_settlements(xlsx([settlement_row("R001", invoice_type="电子增值税专用发票")], SETTLEMENT_HEADER),
+                                file_name="结算.xlsx", dry_run=True)
+    values = dict(zip(report.preview_headers, report.preview_rows[0][2], strict=True))
+    assert values["发票类型"] == "电子增值税专用发票"
+    assert (values["单价"], values["税率"], values["结算数量"]) == ("20.00", "0.13", "2")

@@ -12,12 +12,17 @@ from typing import Any
 
 from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from .registry import Lines, lines_of
 
 # Σ quantity × price of four-decimal values, kept to four decimals as the documents' own money.
 TOTAL = DecimalField(max_digits=30, decimal_places=4)
+
+
+def _worth(quantity: F, price: F) -> Any:
+    """One line's amount, rounded to four decimals line by line as the import preview rounds it (numbers.amount)."""
+    return Round(ExpressionWrapper(quantity * price, output_field=TOTAL), 4, output_field=TOTAL)
 
 
 def _line_model(model: type[models.Model], lines: Lines) -> tuple[type[models.Model], str]:
@@ -33,7 +38,7 @@ def totals_annotations(model: type[models.Model]) -> dict[str, Any]:
     quantity, price = f"{lines.relation}__{lines.quantity}", f"{lines.relation}__{lines.price}"
     return {
         "total_quantity": Sum(quantity, output_field=TOTAL),
-        "total_amount": Sum(ExpressionWrapper(F(quantity) * F(price), output_field=TOTAL)),
+        "total_amount": Sum(_worth(F(quantity), F(price))),
     }
 
 
@@ -44,7 +49,7 @@ def documents_amount(model: type[models.Model], documents: Any, *, done: Any = N
     if lines is None:
         return Decimal(0), Decimal(0)
     line_model, fk = _line_model(model, lines)
-    worth = ExpressionWrapper(F(lines.quantity) * F(lines.price), output_field=TOTAL)
+    worth = _worth(F(lines.quantity), F(lines.price))
     zero = models.Value(Decimal(0), output_field=TOTAL)
     sums = line_model.objects.filter(**{f"{fk}__in": documents}).aggregate(
         all=Coalesce(Sum(worth), zero),

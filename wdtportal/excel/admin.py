@@ -120,7 +120,8 @@ class SpreadsheetFormat(Format):
         return UploadedSpreadsheet(in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8"))
 
     def export_data(self, dataset: ExportSheet, **kwargs: Any) -> bytes:
-        return rows_xlsx(dataset.title, dataset.headers, dataset.rows)
+        return rows_xlsx(dataset.title, dataset.headers, dataset.rows,
+                         dataset.totals.rows if dataset.totals is not None else None)
 
     def is_binary(self) -> bool:
         return True

@@ -30,6 +30,8 @@ DOCUMENT = "document"
 LINE = "line"
 # The column an error copy adds (see writing.error_copy_xlsx): ignored when that copy is imported again.
 ERROR_COLUMN = "错误"
+# The column an export adds after the price (quantity × price, see exporting.py): ignored when imported again.
+AMOUNT_COLUMN = "金额"
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,7 +218,7 @@ class Layout:
         for col in self.columns:
             for name in (col.header, col.key, *col.aliases):
                 names[normalize_header(name)] = col
-        ignored = {normalize_header(name) for name in (*self.export_only, ERROR_COLUMN)}
+        ignored = {normalize_header(name) for name in (*self.export_only, ERROR_COLUMN, AMOUNT_COLUMN)}
         positions: list[tuple[int, Column]] = []
         unknown: list[str] = []
         seen: dict[str, str] = {}

@@ -7,13 +7,14 @@ them back, so an exported file can be edited and imported again.
 
 import io
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from .columns import DOCUMENT, ERROR_COLUMN, Layout
 from .documents import ImportReport
@@ -91,14 +92,26 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
     return _to_bytes(workbook)
 
 
-def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """An export: one header row, then the rows as they come (streamed)."""
+def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+              totals: Callable[[], Sequence[tuple[str, Any]]] | None = None) -> bytes:
+    """An export: one header row, then the rows as they come (streamed), filterable; and, when `totals` is given, a
+    second sheet 合计 with what it returns once the rows are written ((label, value) pairs)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, headers))
+    count = 0
     for row in rows:
         sheet.append(_as_text(sheet, row))
+        count += 1
+    if headers:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    if totals is not None:
+        summary = workbook.create_sheet(_("合计"))
+        summary.column_dimensions["A"].width = 14
+        summary.column_dimensions["B"].width = 20
+        for label, value in totals():
+            summary.append([_header_cells(summary, [label])[0], value])
     return _to_bytes(workbook)
 
 

@@ -117,7 +117,8 @@ class JobAdmin(admin.ModelAdmin):
 
     def progress_json(self, request: HttpRequest, job_id: int) -> JsonResponse:
         job = self._job_for(request, job_id)
-        return JsonResponse(job_progress(job=job, **self._page_args(request)),
+        # What the documents are worth changes only as they finish: summed once the job has (the last poll).
+        return JsonResponse(job_progress(job=job, amounts=job.finished_at is not None, **self._page_args(request)),
                             json_dumps_params={"ensure_ascii": False})
 
 

@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from wdtportal.documents.numbers import money
+from wdtportal.documents.totals import documents_amount
+
 from .kinds import KINDS
 from .models import ItemState, Job
 
@@ -18,9 +21,21 @@ from .models import ItemState, Job
 ITEMS_PER_PAGE = 100
 
 
-def job_progress(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
+def job_amounts(job: Job) -> dict[str, str] | None:
+    """What the job's documents are worth, and those of them WDT accepted (已完成): for checking a day's sends
+    against the statements. One query over the job's documents' lines; None for a job that is not documents."""
+    spec = KINDS.get(job.kind)
+    if spec is None:
+        return None
+    total, done = documents_amount(spec.model, job.items.values("object_id"),
+                                   done=job.items.filter(state=ItemState.DONE).values("object_id"))
+    return {"amount": money(total), "amount_done": money(done)}
+
+
+def job_progress(*, job: Job, page: Any = 1, state: str = "", amounts: bool = True) -> dict[str, Any]:
     """What the job page shows: counts, rate over the last half minute, time left, and one page of its documents,
-    each with its outcome, message and a link to it (`state`: only the documents with that outcome)."""
+    each with its outcome, message and a link to it (`state`: only the documents with that outcome). `amounts`:
+    with what the documents are worth (`job_amounts`; the page's polling asks only once the job has finished)."""
     now = timezone.now()
     processed = job.processed
     window = timedelta(seconds=30)
@@ -49,9 +64,11 @@ def job_progress(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
         "percent": round(100 * processed / job.total, 1) if job.total else (100.0 if job.finished_at else 0.0),
         "rate": round(rate, 2),
         "seconds_left": round(left / rate) if rate > 0 and not job.finished_at else None,
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        # In the active time zone (Asia/Shanghai), as every time the portal shows.
+        "started_at": timezone.localtime(job.started_at).isoformat() if job.started_at else None,
+        "finished_at": timezone.localtime(job.finished_at).isoformat() if job.finished_at else None,
         "message": job.message,
+        **((job_amounts(job) or {}) if amounts else {}),
         **job_items_page(job=job, page=page, state=state),
     }
 
