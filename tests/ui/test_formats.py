@@ -97,7 +97,8 @@ def test_the_same_figures_on_the_list_the_document_page_and_a_read_only_document
     done = admin_client_zh.get(f"/admin/returns/purchasereturn/{purchase_return.pk}/change/").text
     shown = re.sub(r"\s+", "", done)
     assert '<divclass="readonly">12.00</div>' in shown
-    assert '<tdclass="field-num_shown"><p>2</p></td>' in shown and '<tdclass="field-price_shown"><p>1,234.50</p>' in shown
+    assert '<tdclass="field-num_shown"><p>2</p></td>' in shown
+    assert '<tdclass="field-price_shown"><p>1,234.50</p>' in shown
     assert "0000" not in done.replace("12345", "")
     assert 'name="_save"' not in done  # read-only: no save buttons
 
@@ -105,6 +106,7 @@ def test_the_same_figures_on_the_list_the_document_page_and_a_read_only_document
                        lines=[{"spec_no": "SKU-A", "settle_num": Decimal("3"), "price": Decimal("0.3333"),
                                "tax_rate": Decimal("0.1300")}])
     drafts = admin_client_zh.get("/admin/settlements/settlementdraft/").text
-    assert '<td class="field-quantity_shown">3</td>' in drafts and '<td class="field-amount_shown">1.00</td>' in drafts
+    assert '<td class="field-quantity_shown">3</td>' in drafts
+    assert '<td class="field-amount_shown">0.9999</td>' in drafts  # more decimals only when the value has them
     form = admin_client_zh.get(f"/admin/settlements/settlementdraft/{draft.pk}/change/").text
     assert 'name="lines-0-tax_rate" value="0.13"' in form and 'name="lines-0-price" value="0.3333"' in form
