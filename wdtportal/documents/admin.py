@@ -186,6 +186,7 @@ class DocumentAdmin(DecimalsShown, admin.ModelAdmin):
     resolve_perm = ""
     list_per_page = 50
     form = DocumentForm
+    change_list_template = "admin/documents/change_list.html"
 
     # --- what other apps add (a document app may be imported by another, never the reverse) ------------
     @classmethod
@@ -241,6 +242,11 @@ class DocumentAdmin(DecimalsShown, admin.ModelAdmin):
                 needs = self.guarded_actions.get(name)
                 if needs and not getattr(self, f"has_{needs}_permission")(request):
                     raise PermissionDenied
+        if self.send_perm and not self.has_send_permission(request):
+            # The clerk's send action is not missing: it is the 财务主管's. Say so where she looks for it.
+            extra_context = {**(extra_context or {}), "handover_note": _(
+                "发送到旺店通由财务主管操作：请先选中单据执行“校验”，校验通过（已校验）的单据会出现在财务主管的工作台上，"
+                "由财务主管发送。")}
         return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -309,7 +315,7 @@ class DocumentAdmin(DecimalsShown, admin.ModelAdmin):
 
     # --- the per-document report of an action ------------------------------------------------------
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
-        counts = Counter(a.outcome for a in answers)
+        counts = Counter((a.outcome, a.outcome_label) for a in answers)
         rows = [
             {"document": a.document, "outcome": badge(a.outcome_label, OUTCOME_COLOURS[a.outcome]),
              "message": a.message,
@@ -317,7 +323,8 @@ class DocumentAdmin(DecimalsShown, admin.ModelAdmin):
                             args=[a.document.pk])}
             for a in answers
         ]
-        summary = [badge(f"{Outcome(o).label} {counts[o]}", OUTCOME_COLOURS[o]) for o in Outcome if counts[o]]
+        summary = [badge(f"{label} {count}", OUTCOME_COLOURS[outcome])
+                   for outcome in Outcome for (o, label), count in counts.items() if o == outcome]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
                    "rows": rows, "summary": summary, "total": len(answers)}
         return TemplateResponse(request, "admin/wdt/action_report.html", context)

@@ -142,6 +142,12 @@ class SpreadsheetFormat(Format):
         return True
 
 
+def column_title(header: str) -> str:
+    """A file's column for the reader: the header itself in Chinese, "meaning (header)" in another language."""
+    meaning = _(header)
+    return header if meaning == header else f"{meaning} ({header})"
+
+
 def report_result(report: Any) -> Result:
     """import-export's Result for our report: its totals, and a base error when the file cannot be imported."""
     result = Result()
@@ -173,8 +179,9 @@ class SpreadsheetResource(Resource):
         return list(cls.importer.layout.columns)
 
     def get_user_visible_fields(self) -> list[Any]:
-        # The import page lists the columns the file may have (import-export shows `column_name`).
-        return [SimpleNamespace(column_name=col.header) for col in self.layout_columns()]
+        # The import page lists the columns the file may have (import-export shows `column_name`): the file's own
+        # Chinese header, and in another language what it means, e.g. "Return no. (退货单号)".
+        return [SimpleNamespace(column_name=column_title(col.header)) for col in self.layout_columns()]
 
     def get_export_headers(self, selected_fields: Any = None) -> list[str]:
         return [col.header for col in self.layout_columns()] + [extra.header for extra in self.extras]

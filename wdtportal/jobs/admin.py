@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
-from .progress import job_progress
+from .progress import ITEM_LABELS, job_progress
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -34,15 +34,15 @@ class KindFilter(admin.SimpleListFilter):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("number", "kind_display", "label", "created_by", "created_at", "status_badge", "progress", "total",
-                    "done", "failed", "unknown", "skipped", "finished_at")
+    list_display = ("number", "kind_display", "label_shown", "created_by", "created_at", "status_badge", "progress",
+                    "total", "done_count", "failed", "unknown", "skipped", "finished_at")
     list_display_links = ("number", "kind_display")
     list_filter = (KindFilter, "created_at", "created_by")
     search_fields = ("label", "items__label")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
-    readonly_fields = ("kind_display", "label", "created_by", "created_at", "started_at", "finished_at", "total",
-                       "done", "failed", "unknown", "skipped", "message", "progress_link")
+    readonly_fields = ("kind_display", "label_shown", "created_by", "created_at", "started_at", "finished_at", "total",
+                       "done_count", "failed", "unknown", "skipped", "message", "progress_link")
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -68,6 +68,14 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description=_("操作"), ordering="kind")
     def kind_display(self, obj: Job) -> str:
         return obj.get_kind_display()
+
+    @admin.display(description=_("已完成"), ordering="done")
+    def done_count(self, obj: Job) -> int:
+        return obj.done
+
+    @admin.display(description=_("说明"), ordering="label")
+    def label_shown(self, obj: Job) -> str:
+        return obj.label_display
 
     @admin.display(description=_("状态"))
     def status_badge(self, obj: Job) -> str:
@@ -101,7 +109,7 @@ class JobAdmin(admin.ModelAdmin):
     def progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._job_for(request, job_id)
         progress = job_progress(job=job, **self._page_args(request))
-        filters = [("", _("全部"))] + [(value, label) for value, label in ItemState.choices]
+        filters = [("", _("全部"))] + [(value, ITEM_LABELS[value]) for value in ItemState.values]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

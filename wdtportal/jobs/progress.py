@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from wdtportal.documents.numbers import money
 from wdtportal.documents.totals import documents_amount
@@ -19,6 +20,20 @@ from .models import ItemState, Job
 
 # Documents per page on the job's page.
 ITEMS_PER_PAGE = 100
+
+# The words of the job's page for the outcome of each document, as the rest of the portal says them: 已完成 is WDT
+# accepting it (the stored choices predate that vocabulary; their names are shown nowhere else).
+ITEM_LABELS = {
+    ItemState.PENDING: _lazy("待处理"),
+    ItemState.DONE: _lazy("已完成"),
+    ItemState.FAILED: _lazy("失败"),
+    ItemState.UNKNOWN: _lazy("结果未知"),
+    ItemState.SKIPPED: _lazy("跳过"),
+}
+
+
+def item_label(state: str) -> str:
+    return str(ITEM_LABELS.get(state, state))
 
 
 def job_amounts(job: Job) -> dict[str, str] | None:
@@ -92,7 +107,7 @@ def job_items_page(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any
         span = _("没有单据")
     return {
         "items": [
-            {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": i.get_state_display(),
+            {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": item_label(i.state),
              "message": i.message, "url": change_url(i.object_id) if change_url else ""}
             for i in shown.object_list
         ],

@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SandboxReturn(models.Model):
@@ -18,7 +19,7 @@ class SandboxReturn(models.Model):
 
     class Meta:
         verbose_name = _("沙箱采购退货单")
-        verbose_name_plural = _("沙箱采购退货单")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱采购退货单")
         ordering = ["return_no"]
 
     def __str__(self) -> str:
@@ -34,7 +35,7 @@ class SandboxReturnLine(models.Model):
 
     class Meta:
         verbose_name = _("沙箱退货明细")
-        verbose_name_plural = _("沙箱退货明细")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱退货明细")
         ordering = ["purchase_return", "id"]
 
     def __str__(self) -> str:
@@ -51,7 +52,7 @@ class SandboxOutbound(models.Model):
 
     class Meta:
         verbose_name = _("沙箱出库单")
-        verbose_name_plural = _("沙箱出库单")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱出库单")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -68,7 +69,7 @@ class SandboxSettlement(models.Model):
 
     class Meta:
         verbose_name = _("沙箱结算单")
-        verbose_name_plural = _("沙箱结算单")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱结算单")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -83,7 +84,7 @@ class SandboxCounter(models.Model):
 
     class Meta:
         verbose_name = _("沙箱编号计数器")
-        verbose_name_plural = _("沙箱编号计数器")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱编号计数器")
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
@@ -113,7 +114,7 @@ class FaultSettings(models.Model):
 
     class Meta:
         verbose_name = _("沙箱故障设置")
-        verbose_name_plural = _("沙箱故障设置")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱故障设置")
 
     def __str__(self) -> str:
         return str(_("沙箱故障设置"))
