@@ -99,15 +99,22 @@ def test_errors_are_listed_with_a_copy_to_fix_and_no_confirm(as_clerk):
 
     copy = as_clerk.get(preview.context["error_copy_url"])
     assert copy.status_code == 200
-    sheet = sheet_rows(copy.content)
-    assert sheet[0][-1] == "错误"
-    assert sheet[1][-1] == "退货数量: 必须大于0"
-    assert sheet[2][-1] is None
-    assert sheet[3][-1] == "退货数量: 应为数字，现为“x”"
+    workbook = load_workbook(io.BytesIO(copy.content))
+    errors = workbook.active
+    # The clerk's own sheet, 错误 first, the rows with errors filled red, the header and the 错误 column frozen.
+    assert errors.title == "Sheet" and errors.freeze_panes == "B2"
+    sheet = [list(row) for row in errors.iter_rows(values_only=True)]
+    assert sheet[0][0] == "错误" and sheet[0][1:] == RETURN_HEADER
+    assert sheet[1][0] == "第2行（R001）退货数量: 必须大于0"
+    assert sheet[2][0] is None
+    assert sheet[3][0] == "第4行（R002）退货数量: 应为数字，现为“x”"
+    assert [errors.cell(row, column).fill.fgColor.rgb[-6:] for row, column in ((2, 1), (2, 9), (4, 5))] == [
+        "FFC7CE"] * 3
+    assert errors.cell(3, 2).fill.fill_type is None
 
     # The clerk fixes the copy and imports it as it is: the error column is ignored.
-    fixed = [row[:-1] for row in sheet[1:]]
-    fixed[0][8], fixed[2][8] = 1, 2
+    fixed = sheet[1:]
+    fixed[0][9], fixed[2][9] = 1, 2
     again = upload(as_clerk, xlsx(fixed, sheet[0]))
     assert again.context["report"].ok and again.context["report"].unknown_columns == []
     confirm(as_clerk, again)
@@ -121,7 +128,7 @@ def test_the_error_copy_has_every_error_even_beyond_those_kept_for_the_page(as_c
     assert preview.context["report"].error_count == 5
     assert "……以及另外 2 个错误" in preview.content.decode()
     copy = sheet_rows(as_clerk.get(preview.context["error_copy_url"]).content)
-    assert [row[-1] for row in copy[1:]] == ["退货数量: 必须大于0"] * 5
+    assert [row[0] for row in copy[1:]] == [f"第{i + 2}行（R00{i}）退货数量: 必须大于0" for i in range(5)]
 
 
 def test_the_error_copy_of_a_list_without_a_header_keeps_the_first_rows_error(as_supervisor):
@@ -130,8 +137,8 @@ def test_the_error_copy_of_a_list_without_a_header_keeps_the_first_rows_error(as
     assert [str(e) for e in preview.context["report"].errors] == [
         "第1行 退货单号: 门户中没有这张采购退货单：R404", "第3行 退货单号: 门户中没有这张采购退货单：R405"]
     copy = sheet_rows(as_supervisor.get(preview.context["error_copy_url"]).content)
-    assert copy == [["退货单号", "错误"], ["R404", "退货单号: 门户中没有这张采购退货单：R404"], ["R001"],
-                    ["R405", "退货单号: 门户中没有这张采购退货单：R405"]]
+    assert copy == [["错误", "退货单号"], ["第1行 退货单号: 门户中没有这张采购退货单：R404", "R404"], [None, "R001"],
+                    ["第3行 退货单号: 门户中没有这张采购退货单：R405", "R405"]]
 
 
 def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # noqa: F811

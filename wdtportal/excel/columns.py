@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     DecimalValidator,
@@ -19,6 +20,7 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from wdtportal.documents.validators import positive
@@ -70,7 +72,9 @@ class Column:
         if model_field is None:
             return ""
         if self.choices:
-            return "、".join(f"{value} {label}" for value, label in self.choices.items())
+            # By number or by name, the names as the import reads them: in the portal's own language.
+            with translation.override(settings.LANGUAGE_CODE):
+                return "、".join(f"{value} {label}" for value, label in self.choices.items())
         if isinstance(model_field, models.BooleanField):
             return _("是/否（也可填 1/0、TRUE/FALSE）")
         if isinstance(model_field, models.DateField):
