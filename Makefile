@@ -26,6 +26,7 @@ messages: install
 # Portal + sandbox (+ worker) on http://$(HOST):$(PORT)/ with SQLite and demo data.
 demo: export DEBUG = 1
 demo: export WDT_SANDBOX = 1
+demo: export WDT_SANDBOX_TRAINING ?= 1
 demo: install messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo

@@ -204,6 +204,10 @@ WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
 # that sent it must have died). Longer than the read timeout times the retries.
 WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
 
+# Training mode (on in `make demo`): a return the sandbox does not know is learnt from what is pushed, stopped or
+# settled instead of refused (采购退货单号不存在), so that a clerk can train with her own files. Off by default.
+WDT_SANDBOX_TRAINING = env.bool("WDT_SANDBOX_TRAINING", default=False)
+
 # Sandbox faults, also settable from its admin page: latency in ms, shares from 0 to 1.
 WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)
 WDT_SANDBOX_ERROR_RATE = env.float("WDT_SANDBOX_ERROR_RATE", default=0.0)
