@@ -249,10 +249,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_query_strings": {"()": "wdtportal.wdt.logfilters.DropQueryStrings"}},
+    "filters": {"no_query_strings": {"()": "wdtportal.wdt.logfilters.DropQueryStrings"},
+                "one_line_below_500": {"()": "wdtportal.wdt.logfilters.OneLineBelow500"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django gives "django" a console handler of its own (DEBUG only) and lets it propagate to the root's: every
+        # warning printed twice in the demo. One handler, the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A refused request (403, 404...) is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["one_line_below_500"]},
         # urllib3 logs request lines, query strings included; keep it quiet so that no sign or salt is logged.
         "urllib3": {"level": "WARNING"},
         # The development servers' request lines (the sandbox's 4xx/5xx among them), without their query strings.
