@@ -1,4 +1,4 @@
-"""The portal's admin site: Chinese titles and the dashboard as its front page.
+"""The portal's admin site: Chinese titles, the dashboard as its front page, and the clerk's guide (帮助).
 
 `PortalAdminConfig` replaces `django.contrib.admin` in INSTALLED_APPS, so `admin.site` and `@admin.register`
 everywhere use this site without further changes.
@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,6 +25,15 @@ class PortalAdminSite(admin.AdminSite):
 
         context = {"dashboard": dashboard_context(site=self, user=request.user), **(extra_context or {})}
         return super().index(request, extra_context=context)
+
+    def get_urls(self) -> list:
+        from . import guide  # renders docs/用户指南.md: read at request time, not at import
+
+        return [
+            path("help/", self.admin_view(lambda request: guide.help_view(request, site=self)), name="help"),
+            path("help/guide/<str:name>", self.admin_view(guide.guide_image), name="help_image"),
+            *super().get_urls(),
+        ]
 
 
 class PortalAdminConfig(AdminConfig):

@@ -25,6 +25,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import numbers
 from .models import StateChange
@@ -277,7 +278,7 @@ class DocumentAdmin(DecimalsShown, admin.ModelAdmin):
         # The totals as columns. Until they are kept on the document (issue 11), summed from the lines here.
         return super().get_queryset(request).annotate(**totals_annotations(self.model))
 
-    @admin.display(description=_("数量"), ordering="total_quantity")
+    @admin.display(description=pgettext_lazy("列表的短列名", "数量"), ordering="total_quantity")
     def quantity_shown(self, obj: Any) -> str | None:
         return numbers.quantity(obj.total_quantity) if obj.total_quantity is not None else None
 
