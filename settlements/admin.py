@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from returns.admin import PurchaseReturnAdmin
 from returns.models import PurchaseReturn
@@ -135,7 +136,7 @@ def create_settlement_drafts(modeladmin: Any, request: HttpRequest, queryset: An
     return modeladmin.report(request, _("生成结算单草稿结果"), answers)
 
 
-@admin.display(description=_("结算单"))
+@admin.display(description=pgettext_lazy("列表的短列名", "结算单"))
 def settlement_link(modeladmin: Any, obj: PurchaseReturn) -> str:
     """The return's settlement drafts by their state, linked (the JS number, once WDT gave one, on hover and on the
     draft's page): a state is what a clerk scans the list for, and it keeps the column narrow."""
