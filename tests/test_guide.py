@@ -34,7 +34,7 @@ def test_the_portal_serves_the_guide_to_whoever_is_logged_in(client, admin_clien
     html = page.content.decode()
     assert "采购退货门户 用户指南</h1>" in html
     assert all(f"{task}" in html for task in TASKS)
-    assert '<img alt="导入预览：按新建、更新、未变列出单据、明细、数量和金额合计" src="guide/import-preview.png"' in html
+    assert re.search(r'<img alt="导入预览[^"]*" src="guide/import-preview.png"', html)
     picture = admin_client.get("/admin/help/guide/import-preview.png")
     assert picture.status_code == 200 and picture["Content-Type"] == "image/png"
     assert b"".join(picture.streaming_content).startswith(b"\x89PNG")
