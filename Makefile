@@ -26,8 +26,9 @@ messages: install
 # Portal + sandbox (+ worker) on http://$(HOST):$(PORT)/ with SQLite and demo data.
 demo: export DEBUG = 1
 demo: export WDT_SANDBOX = 1
-# The demo's supervisor logs in with the password alone, whatever a .env says (two-factor: README, Security).
+# The demo's supervisor logs in with the password alone, whatever a .env says (two-factor: docs/operations.md, Security).
 demo: export REQUIRE_2FA_SUPERVISORS = 0
+demo: export WDT_SANDBOX_TRAINING ?= 1
 demo: install messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo

@@ -15,6 +15,7 @@ class ReturnsConfig(AppConfig):
         from .resources import ReturnsImporter
 
         registry.register(PurchaseReturn, states={"outbound_state": _("采购退货 · 出库单"),
-                                                  "waiting_state": _("采购退货 · 停止等待")})
+                                                  "waiting_state": _("采购退货 · 停止等待")},
+                          lines=registry.Lines("lines", quantity="num"))
         job_kinds.register()
         register_importer(ReturnsImporter)

@@ -5,8 +5,10 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wdtportal.documents.models import TrackedDocument
+from wdtportal.documents.numbers import quantity
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.validators import DECIMAL_19_4, non_negative, positive
 
@@ -34,7 +36,7 @@ class PurchaseReturn(TrackedDocument):
 
     class Meta:
         verbose_name = _("采购退货单")
-        verbose_name_plural = _("采购退货单")
+        verbose_name_plural = pgettext_lazy("复数", "采购退货单")
         ordering = ["-created_at", "-id"]
         permissions = [
             ("send_purchasereturn", _("可发送采购退货到旺店通")),
@@ -73,7 +75,7 @@ class OutboundLine(models.Model):
 
     class Meta:
         verbose_name = _("出库明细")
-        verbose_name_plural = _("出库明细")
+        verbose_name_plural = pgettext_lazy("复数", "出库明细")
         ordering = ["purchase_return", "line_no", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(num__gt=0), name="outboundline_num_positive"),
@@ -85,4 +87,4 @@ class OutboundLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.spec_no} × {self.num}"
+        return f"{self.spec_no} × {quantity(self.num)}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from wdtportal.documents.models import ImportBatch
 from wdtportal.documents.states import state_label
@@ -19,6 +20,7 @@ from wdtportal.excel.documents import INVALID, DocumentImporter, ImportReport, f
 from wdtportal.excel.errors import RowError, SpreadsheetError
 from wdtportal.excel.exporting import ExtraColumn, local_time
 from wdtportal.excel.reading import open_sheet
+from wdtportal.jobs.labels import job_label, register_label
 from wdtportal.jobs.services import job_start
 
 from . import job_kinds
@@ -28,6 +30,8 @@ from .signals import returns_numbered
 # The `kind` of the import batches this app writes.
 RETURNS_BATCH = "returns"
 STOP_WAITING_BATCH = "stop_waiting"
+# The label of the job a stop-waiting list starts (stored in Chinese, shown in the reader's language).
+STOP_WAITING_LABEL = register_label(gettext_noop("停止等待（清单 %(file)s）"))
 
 RETURN_EXPORT_EXTRAS = [
     ExtraColumn("出库单状态", "outbound_state", state_label),
@@ -93,7 +97,7 @@ class ReturnsImporter(DocumentImporter):
                 other, row = owners[outer_no]
                 report.add_error(doc.first_row, "外部单号", _(
                     "外部单号“%(outer)s”已用于第%(row)s行的退货单“%(other)s”，不同退货单的外部单号不能相同"
-                ) % {"outer": outer_no, "row": row, "other": other})
+                ) % {"outer": outer_no, "row": row, "other": other}, key)
             else:
                 owners.setdefault(outer_no, (key, doc.first_row))
 
@@ -112,7 +116,7 @@ class ReturnsImporter(DocumentImporter):
             if return_no != key:
                 report.add_error(doc.first_row, "外部单号", _(
                     "外部单号“%(outer)s”已被退货单“%(other)s”使用，请换一个或留空（留空会自动生成）"
-                ) % {"outer": outer_no, "other": return_no})
+                ) % {"outer": outer_no, "other": return_no}, key)
 
     def prepare_new(self, values: dict[str, Any]) -> None:
         if not values["outer_no"]:
@@ -245,6 +249,6 @@ def stop_waiting_list(data: bytes, *, file_name: str = "", user: Any = None, dry
                                            created_by=user if getattr(user, "is_authenticated", False) else None,
                                            rows=report.rows, documents=report.documents)
         job = job_start(kind=job_kinds.STOP_WAITING, documents=report.return_ids, user=user,
-                        label=str(_("停止等待（清单 %(file)s）") % {"file": file_name}))
+                        label=job_label(STOP_WAITING_LABEL, file=file_name))
     report.batch_id, report.job_id = batch.pk, job.pk
     return report

@@ -16,7 +16,8 @@ class SettlementsConfig(AppConfig):
         from .resources import SettlementsImporter
         from .services import on_returns_numbered
 
-        registry.register(SettlementDraft, states={"state": _("结算单草稿")})
+        registry.register(SettlementDraft, states={"state": _("结算单草稿")},
+                          lines=registry.Lines("lines", quantity="settle_num"))
         job_kinds.register()
         register_importer(SettlementsImporter)
         returns_numbered.connect(on_returns_numbered, dispatch_uid="settlements.link_drafts")

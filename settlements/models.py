@@ -3,9 +3,11 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from returns.models import PurchaseReturn
 from wdtportal.documents.models import TrackedDocument
+from wdtportal.documents.numbers import quantity
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.validators import DECIMAL_19_4, at_most_one, non_negative, positive
 
@@ -43,7 +45,7 @@ class SettlementDraft(TrackedDocument):
 
     class Meta:
         verbose_name = _("结算单草稿")
-        verbose_name_plural = _("结算单草稿")
+        verbose_name_plural = pgettext_lazy("复数", "结算单草稿")
         ordering = ["-created_at", "-id"]
         permissions = [
             ("send_settlementdraft", _("可发送结算单到旺店通")),
@@ -94,7 +96,7 @@ class SettlementLine(models.Model):
 
     class Meta:
         verbose_name = _("结算明细")
-        verbose_name_plural = _("结算明细")
+        verbose_name_plural = pgettext_lazy("复数", "结算明细")
         ordering = ["draft", "line_no", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(settle_num__gt=0), name="settlementline_settle_num_positive"),
@@ -107,4 +109,4 @@ class SettlementLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.spec_no} × {self.settle_num}"
+        return f"{self.spec_no} × {quantity(self.settle_num)}"

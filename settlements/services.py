@@ -58,7 +58,7 @@ def settlement_validate(*, draft: SettlementDraft, user: Any) -> list[str]:
 
 def settlements_validate(*, drafts: Iterable[SettlementDraft], user: Any) -> list[SendResult]:
     require_perm(user, PERM_CHANGE)
-    return documents_validate(drafts, field="state", errors_of=draft_errors, user=user)
+    return documents_validate(drafts, field="state", errors_of=draft_errors, user=user, send_perm=PERM_SEND)
 
 
 def settlement_edited(*, draft: SettlementDraft, user: Any) -> None:
@@ -123,7 +123,7 @@ def settlement_drafts_create_from_returns(*, purchase_returns: Iterable[Purchase
                                price=line.price, batch_no=line.batch_no, remark=line.remark)
                 for index, line in enumerate(lines, start=1)
             ])
-        answers.append(results.done(purchase_return, _("已生成结算单草稿")))
+        answers.append(results.created(purchase_return, _("已生成结算单草稿")))
     return answers
 
 

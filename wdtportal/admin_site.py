@@ -1,4 +1,5 @@
-"""The portal's admin site: Chinese titles, the dashboard as its front page, and the two-factor pages.
+"""The portal's admin site: Chinese titles, the dashboard as its front page, the clerk's guide (帮助) and the
+two-factor pages.
 
 `PortalAdminConfig` replaces `django.contrib.admin` in INSTALLED_APPS, so `admin.site` and `@admin.register`
 everywhere use this site without further changes.
@@ -27,9 +28,13 @@ class PortalAdminSite(admin.AdminSite):
         return super().index(request, extra_context=context)
 
     def get_urls(self) -> list:
+        from . import guide  # renders docs/用户指南.md: read at request time, not at import
+
         return [
             path("two-factor/enrol/", self.admin_view(self.two_factor_enrol), name="two_factor_enrol"),
             path("two-factor/verify/", self.admin_view(self.two_factor_verify), name="two_factor_verify"),
+            path("help/", self.admin_view(lambda request: guide.help_view(request, site=self)), name="help"),
+            path("help/guide/<str:name>", self.admin_view(guide.guide_image), name="help_image"),
             *super().get_urls(),
         ]
 

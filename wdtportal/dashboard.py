@@ -1,8 +1,11 @@
 """The figures on the admin's front page, read from the documents and the call log.
 
-Read-only selectors: nothing here changes data. A "send" is one request to one of WDT's three sending methods
-that reached WDT (accepted, refused, or without an answer after it may have been executed); rate-limit refusals
-and requests that never left (connection failures) are retried by the client and not counted.
+Read-only selectors: nothing here changes data. The table of sends counts documents sent through WDT's three
+sending methods in requests that reached WDT (accepted, refused, or without an answer after they may have been
+executed): one per request for an outbound order or a settlement, each return of a stop-waiting request (up to 500
+in one), failed when WDT refused it (the whole request, or the return named in its `error_info`) or the answer is
+unknown. The chart counts the requests themselves. Rate-limit refusals and requests that never left (connection
+failures) are retried by the client and not counted.
 """
 
 from dataclasses import dataclass, field
@@ -11,8 +14,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
-from django.db.models import Count, Model, Q
-from django.db.models.functions import TruncDate
+from django.db import NotSupportedError
+from django.db.models import Case, Count, F, Func, IntegerField, Model, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,10 +32,36 @@ SEND_METHODS = {
     "finance.settle.PurchaseReturn.upload": _("创建结算单"),
 }
 REACHED_WDT = (Outcome.OK, Outcome.REFUSED, Outcome.UNKNOWN)
+# The method whose one request carries many documents: request [[return_no, ...]], answer data.error_info.
+STOP_WAITING = "purchase.PurchaseReturn.pending"
 CHART_DAYS = 30
 UNKNOWN_LIST_LIMIT = 20
 JOBS_LIST_LIMIT = 10
 
+
+
+class JsonArrayLength(Func):
+    """The length of the JSON array at `path` (keys and indexes) in a JSON column; 0 where there is none."""
+
+    output_field = IntegerField()
+
+    def __init__(self, column: str, *path: str | int) -> None:
+        super().__init__(F(column))
+        self.path = path
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.path)
+        return f"COALESCE(json_array_length({sql}, %s), 0)", [*params, where]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        where = [str(p) for p in self.path]
+        return (f"(CASE WHEN jsonb_typeof({sql} #> %s) = 'array' THEN jsonb_array_length({sql} #> %s) ELSE 0 END)",
+                [*params, where, *params, where])
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        raise NotSupportedError(f"JSON array length on {connection.vendor}")
 
 
 def _state_fields() -> list[tuple[type[Model], str, Any]]:
@@ -102,6 +132,16 @@ class ChartDay:
 
 
 @dataclass
+class Handover:
+    """Documents validated and waiting for someone who may send them (the 财务主管)."""
+
+    heading: str
+    count: int
+    url: str | None
+    can_send: bool
+
+
+@dataclass
 class Dashboard:
     states: list[StateTable]
     sends: list[SendFigures]
@@ -111,6 +151,11 @@ class Dashboard:
     unknown_documents: list[UnknownDocument]
     open_jobs: list[OpenJob] = field(default_factory=list)
     chart: dict[str, Any] = field(default_factory=dict)
+    handover: list[Handover] = field(default_factory=list)
+
+    @property
+    def can_send(self) -> bool:
+        return any(row.can_send for row in self.handover)
 
 
 def _admin_url(site: AdminSite, user: Any, model: type[Model], view: str, *args: Any, **params: str) -> str | None:
@@ -141,6 +186,22 @@ def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
     return tables
 
 
+def handover(*, site: AdminSite, user: Any) -> list[Handover]:
+    """For each kind of document, how many are validated (已校验) and wait to be sent: the clerk's work handed to
+    the 财务主管. The validated state is the one a clerk's edits follow (`editing_state_field`); who may send is
+    the kind's `send_<model>` permission."""
+    rows = []
+    for model, field_name, heading in _state_fields():
+        if getattr(model, "editing_state_field", "") != field_name:
+            continue
+        opts = model._meta
+        ready = {f"{field_name}__exact": DocumentState.READY}
+        rows.append(Handover(str(heading), model.objects.filter(**{field_name: DocumentState.READY}).count(),
+                             _admin_url(site, user, model, "changelist", **ready),
+                             user.has_perm(f"{opts.app_label}.send_{opts.model_name}")))
+    return rows
+
+
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -150,15 +211,18 @@ def send_figures(*, now: datetime | None = None) -> tuple[list[SendFigures], Sen
     today = timezone.localdate(now)
     day_start = _local_midnight(today)
     week_start = _local_midnight(today - timedelta(days=today.weekday()))
-    failed = Q(outcome__in=(Outcome.REFUSED, Outcome.UNKNOWN))
+    documents = Case(When(method=STOP_WAITING, then=JsonArrayLength("request_payload", 0)), default=Value(1))
+    failed = Case(When(outcome__in=(Outcome.REFUSED, Outcome.UNKNOWN), then=documents),
+                  When(method=STOP_WAITING, then=JsonArrayLength("answer", "data", "error_info")), default=Value(0))
+    today = Q(created_at__gte=day_start)
     rows = (
         WdtCall.objects.filter(method__in=SEND_METHODS, outcome__in=REACHED_WDT, created_at__gte=week_start)
         .values("method")
         .annotate(
-            week=Count("pk"),
-            week_failed=Count("pk", filter=failed),
-            today=Count("pk", filter=Q(created_at__gte=day_start)),
-            today_failed=Count("pk", filter=Q(created_at__gte=day_start) & failed),
+            week=Coalesce(Sum(documents), 0),
+            week_failed=Coalesce(Sum(failed), 0),
+            today=Coalesce(Sum(documents, filter=today), 0),
+            today_failed=Coalesce(Sum(failed, filter=today), 0),
         )
         .order_by()
     )
@@ -283,4 +347,5 @@ def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None
         unknown_documents=unknown_documents,
         open_jobs=open_jobs(site=site, user=user),
         chart=chart_geometry(daily_sends(now=now)),
+        handover=handover(site=site, user=user),
     )

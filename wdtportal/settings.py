@@ -281,6 +281,10 @@ WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
 # that sent it must have died). Longer than the read timeout times the retries.
 WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
 
+# Training mode (on in `make demo`): a return the sandbox does not know is learnt from what is pushed, stopped or
+# settled instead of refused (采购退货单号不存在), so that a clerk can train with her own files. Off by default.
+WDT_SANDBOX_TRAINING = env.bool("WDT_SANDBOX_TRAINING", default=False)
+
 # Sandbox faults, also settable from its admin page: latency in ms, shares from 0 to 1.
 WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)
 WDT_SANDBOX_ERROR_RATE = env.float("WDT_SANDBOX_ERROR_RATE", default=0.0)
@@ -322,10 +326,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_query_strings": {"()": "wdtportal.wdt.logfilters.DropQueryStrings"}},
+    "filters": {"no_query_strings": {"()": "wdtportal.wdt.logfilters.DropQueryStrings"},
+                "one_line_below_500": {"()": "wdtportal.wdt.logfilters.OneLineBelow500"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django gives "django" a console handler of its own (DEBUG only) and lets it propagate to the root's: every
+        # warning printed twice in the demo. One handler, the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A refused request (403, 404...) is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["one_line_below_500"]},
         # urllib3 logs request lines, query strings included; keep it quiet so that no sign or salt is logged.
         "urllib3": {"level": "WARNING"},
         # django-axes: login failures and lockouts (WARNING) are kept; its start banner and each login are not.

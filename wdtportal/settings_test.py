@@ -35,3 +35,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Job recovery within seconds rather than the production default of 20.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "4"))
 JOBS_MAINTENANCE_INTERVAL = float(os.environ.get("JOBS_MAINTENANCE_INTERVAL", JOBS_STALE_AFTER / 2))
+# The sandbox refuses returns it does not know, as WDT does; the tests of its training mode switch it on.
+WDT_SANDBOX_TRAINING = False

@@ -40,6 +40,7 @@
     set("job-percent", num(p.percent, 1));
     set("job-rate", num(p.rate, 2));
     set("job-message", p.message);
+    if (p.amount_done && document.getElementById("job-amount-done")) { set("job-amount-done", p.amount_done); }
     var left = document.getElementById("job-left");
     left.textContent = p.seconds_left === null ? "—" : num(p.seconds_left) + " " + left.dataset.unit;
     set("job-span", p.items_span);

@@ -99,8 +99,12 @@ def browser_context_args(browser_context_args: dict) -> dict:
             "viewport": {"width": 1280, "height": 860}, "accept_downloads": True}
 
 
+GUIDE = Path(settings.BASE_DIR, "docs", "guide")
+
+
 class Shots:
-    """Numbered screenshots of one test's steps: 01-login.png, 02-dashboard.png, ..."""
+    """Numbered screenshots of one test's steps: 01-login.png, 02-dashboard.png, ...; `guide` ones are also the
+    pictures of docs/用户指南.md, written to docs/guide/ when UPDATE_GUIDE_SCREENSHOTS is set."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -112,6 +116,25 @@ class Shots:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def guide(self, target, name: str, *, update: bool = True) -> Path:
+        """A picture for the guide: `target` a locator (the part of the page the guide shows) or a page (the
+        screen). Copied to docs/guide/<name>.png when UPDATE_GUIDE_SCREENSHOTS is set and `update`."""
+        path = self.folder / f"guide-{name}.png"
+        if hasattr(target, "bounding_box"):
+            # The page, clipped to the part: a screenshot of the element itself would scroll it into view and move
+            # the keyboard's starting point, which the story's keyboard steps rely on.
+            page = target.page
+            box = target.bounding_box()
+            x, y = page.evaluate("[window.scrollX, window.scrollY]")
+            page.screenshot(path=str(path), full_page=True,
+                            clip={"x": box["x"] + x, "y": box["y"] + y, "width": box["width"], "height": box["height"]})
+        else:
+            target.screenshot(path=str(path))
+        if update and os.environ.get("UPDATE_GUIDE_SCREENSHOTS"):
+            GUIDE.mkdir(exist_ok=True)
+            shutil.copyfile(path, GUIDE / f"{name}.png")
         return path
 
 

@@ -2,9 +2,11 @@
 buttons on the list, upload → preview → confirm, errors and the error copy, templates, exports that import again,
 and stop-waiting lists sent to the sandbox."""
 
+import datetime
 import io
 import os
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -92,20 +94,27 @@ def test_errors_are_listed_with_a_copy_to_fix_and_no_confirm(as_clerk):
     page = preview.content.decode()
     assert preview.status_code == 200
     assert "confirm_form" not in preview.context or not preview.context["confirm_form"]
-    assert "第2行 退货数量: 必须大于0" in page
-    assert "第4行 退货数量: 应为数字，现为“x”" in page
+    assert "第2行（R001）退货数量: 必须大于0" in page
+    assert "第4行（R002）退货数量: 应为数字，现为“x”" in page
 
     copy = as_clerk.get(preview.context["error_copy_url"])
     assert copy.status_code == 200
-    sheet = sheet_rows(copy.content)
-    assert sheet[0][-1] == "错误"
-    assert sheet[1][-1] == "退货数量: 必须大于0"
-    assert sheet[2][-1] is None
-    assert sheet[3][-1] == "退货数量: 应为数字，现为“x”"
+    workbook = load_workbook(io.BytesIO(copy.content))
+    errors = workbook.active
+    # The clerk's own sheet, 错误 first, the rows with errors filled red, the header and the 错误 column frozen.
+    assert errors.title == "Sheet" and errors.freeze_panes == "B2"
+    sheet = [list(row) for row in errors.iter_rows(values_only=True)]
+    assert sheet[0][0] == "错误" and sheet[0][1:] == RETURN_HEADER
+    assert sheet[1][0] == "第2行（R001）退货数量: 必须大于0"
+    assert sheet[2][0] is None
+    assert sheet[3][0] == "第4行（R002）退货数量: 应为数字，现为“x”"
+    assert [errors.cell(row, column).fill.fgColor.rgb[-6:] for row, column in ((2, 1), (2, 9), (4, 5))] == [
+        "FFC7CE"] * 3
+    assert errors.cell(3, 2).fill.fill_type is None
 
     # The clerk fixes the copy and imports it as it is: the error column is ignored.
-    fixed = [row[:-1] for row in sheet[1:]]
-    fixed[0][8], fixed[2][8] = 1, 2
+    fixed = sheet[1:]
+    fixed[0][9], fixed[2][9] = 1, 2
     again = upload(as_clerk, xlsx(fixed, sheet[0]))
     assert again.context["report"].ok and again.context["report"].unknown_columns == []
     confirm(as_clerk, again)
@@ -119,7 +128,7 @@ def test_the_error_copy_has_every_error_even_beyond_those_kept_for_the_page(as_c
     assert preview.context["report"].error_count == 5
     assert "……以及另外 2 个错误" in preview.content.decode()
     copy = sheet_rows(as_clerk.get(preview.context["error_copy_url"]).content)
-    assert [row[-1] for row in copy[1:]] == ["退货数量: 必须大于0"] * 5
+    assert [row[0] for row in copy[1:]] == [f"第{i + 2}行（R00{i}）退货数量: 必须大于0" for i in range(5)]
 
 
 def test_the_error_copy_of_a_list_without_a_header_keeps_the_first_rows_error(as_supervisor):
@@ -128,8 +137,8 @@ def test_the_error_copy_of_a_list_without_a_header_keeps_the_first_rows_error(as
     assert [str(e) for e in preview.context["report"].errors] == [
         "第1行 退货单号: 门户中没有这张采购退货单：R404", "第3行 退货单号: 门户中没有这张采购退货单：R405"]
     copy = sheet_rows(as_supervisor.get(preview.context["error_copy_url"]).content)
-    assert copy == [["退货单号", "错误"], ["R404", "退货单号: 门户中没有这张采购退货单：R404"], ["R001"],
-                    ["R405", "退货单号: 门户中没有这张采购退货单：R405"]]
+    assert copy == [["错误", "退货单号"], ["第1行 退货单号: 门户中没有这张采购退货单：R404", "R404"], [None, "R001"],
+                    ["第3行 退货单号: 门户中没有这张采购退货单：R405", "R405"]]
 
 
 def test_error_copy_belongs_to_who_uploaded(as_clerk, supervisor, client):  # noqa: F811
@@ -170,7 +179,7 @@ def _bad_files() -> list[Any]:
              IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
         _bad("lying-bomb", bad.lying_bomb, "退货.xlsx", "文件已损坏", IMPORT_MAX_UNCOMPRESSED_BYTES=5 * 2**20),
         _bad("formula", lambda: xlsx([return_row(), return_row(spec_no="SKU-2", num="=1+1")]), "退货.xlsx",
-             "第3行 退货数量: 这里是公式"),
+             "第3行（R001）退货数量: 这里是公式"),
         _bad("too-many-rows", lambda: bad.xlsx_with_rows(30), "退货.xlsx", "行数超过上限", IMPORT_MAX_ROWS=10),
         _bad("stray-far-cell", lambda: guards.xlsx_with_sheet_xml(guards.HEADER_AND_ROW + (
             '<row r="1000000"><c r="A1000000"><v>1</v></c></row>')), "退货.xlsx", "用到了第1,000,000行"),
@@ -298,14 +307,35 @@ def test_export_honours_filters_and_includes_states_and_messages(as_clerk):
     make_return("R002", outbound_state=DocumentState.DONE, last_message="已创建")
     rows = sheet_rows(_export(as_clerk, "?outbound_state__exact=done"))
     header = rows[0]
-    assert header[:13] == ["退货单号", "外部单号", "物流公司编号", "物流单号", "邮资", "备注", "是否审核", "商家编码",
-                           "退货数量", "单价", "货位编号", "批次号", "明细备注"]
-    assert header[13:] == ["出库单状态", "停止等待状态", "旺店通最近消息", "创建时间", "导入批次"]
+    assert header[:14] == ["退货单号", "外部单号", "物流公司编号", "物流单号", "邮资", "备注", "是否审核", "商家编码",
+                           "退货数量", "单价", "金额", "货位编号", "批次号", "明细备注"]
+    assert header[14:] == ["出库单状态", "停止等待状态", "旺店通最近消息", "创建时间", "导入批次"]
     assert [row[0] for row in rows[1:]] == ["R002"]
-    assert rows[1][13:16] == ["已完成", "草稿", "已创建"]
+    assert rows[1][14:17] == ["已完成", "草稿", "已创建"]
 
     everything = sheet_rows(_export(as_clerk))
     assert sorted((row[0], row[7]) for row in everything[1:]) == [("R001", "A"), ("R001", "B"), ("R002", "SKU-A")]
+
+
+def test_export_gives_each_line_its_amount_and_a_totals_sheet_with_every_decimal(as_clerk):
+    make_return("R001", lines=[{"spec_no": "A", "num": Decimal("2"), "price": Decimal("10.5")},
+                               {"spec_no": "B", "num": Decimal("1.5"), "price": Decimal("0.3333")},
+                               {"spec_no": "C", "num": Decimal("3")}])  # no price: no amount
+    make_return("R002", lines=[{"spec_no": "A", "num": Decimal("12"), "price": Decimal("0.25")}])
+    workbook = load_workbook(io.BytesIO(_export(as_clerk)))
+    data, totals = workbook.worksheets
+    rows = list(data.iter_rows(values_only=True))
+    at = rows[0].index("金额")
+    assert rows[0][at - 2:at + 1] == ("退货数量", "单价", "金额")
+    assert sorted((row[0], row[7], row[at]) for row in rows[1:]) == [
+        ("R001", "A", 21), ("R001", "B", 0.5), ("R001", "C", None), ("R002", "A", 3)]
+    assert data.freeze_panes == "A2" and data.auto_filter.ref == f"A1:S{len(rows)}"
+    assert totals.title == "合计"
+    summary = {label: value for label, value in totals.iter_rows(values_only=True)}
+    assert (summary["单据数"], summary["明细行数"]) == (2, 4)
+    # Full precision: 1.5 × 0.3333 = 0.49995 is kept to four decimals (0.5000), the sums exactly.
+    assert (summary["数量合计"], summary["金额合计"]) == (18.5, 24.5)
+    assert isinstance(summary["导出时间"], datetime.datetime)
 
 
 def test_export_of_the_selection_from_the_action(as_clerk):
@@ -367,8 +397,9 @@ def test_settlement_drafts_import_and_export(as_clerk):
     assert SettlementDraft.objects.get().lines.count() == 2
     response = as_clerk.post(reverse("admin:settlements_settlementdraft_export"), {"format": "0", "resource": "0"})
     rows = sheet_rows(response.content)
-    assert rows[0][:len(SETTLEMENT_HEADER)] == SETTLEMENT_HEADER
-    assert rows[0][len(SETTLEMENT_HEADER):] == ["状态", "结算单号", "旺店通最近消息", "创建时间", "导入批次"]
+    at = SETTLEMENT_HEADER.index("单价") + 1
+    assert rows[0][:len(SETTLEMENT_HEADER) + 1] == [*SETTLEMENT_HEADER[:at], "金额", *SETTLEMENT_HEADER[at:]]
+    assert rows[0][len(SETTLEMENT_HEADER) + 1:] == ["状态", "结算单号", "旺店通最近消息", "创建时间", "导入批次"]
     assert rows[1][3] == "电子增值税专用发票"
 
 

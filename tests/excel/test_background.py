@@ -83,7 +83,8 @@ def test_a_background_import_that_meets_a_conflict_changes_nothing_and_says_why(
     job = Job.objects.get()
     assert job.finished_at is not None and (job.done, job.failed) == (0, 12)
     assert job.message == ("导入失败，没有做任何修改：发现 1 个错误；"
-                           "第5行 外部单号: 外部单号“OUT-3”已被退货单“R999”使用，请换一个或留空（留空会自动生成）")
+                           "第5行（R003）外部单号: 外部单号“OUT-3”已被退货单“R999”使用，"
+                           "请换一个或留空（留空会自动生成）")
     assert list(PurchaseReturn.objects.values_list("return_no", flat=True)) == ["R999"]
     assert not ImportUpload.objects.exists()
 

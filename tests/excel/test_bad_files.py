@@ -132,7 +132,7 @@ def test_a_formula_where_a_value_is_expected_is_reported_by_row_and_column():
     report = import_returns(data, file_name="退货.xlsx")
     assert not report.ok
     assert [str(e) for e in report.errors] == [
-        "第3行 退货数量: 这里是公式，不是数值。请选中这一列，复制后“选择性粘贴 → 数值”，再导入。"]
+        "第3行（R001）退货数量: 这里是公式，不是数值。请选中这一列，复制后“选择性粘贴 → 数值”，再导入。"]
     assert PurchaseReturn.objects.count() == 0
 
 

@@ -45,8 +45,8 @@ def test_errors_are_all_printed_and_the_command_fails(bad_file, capsys):
     with pytest.raises(CommandError, match="发现 2 个错误"):
         call_command("import_returns", str(bad_file))
     err = capsys.readouterr().err
-    assert "第2行 退货数量: 必须大于0" in err
-    assert "第3行 退货数量: 应为数字，现为“x”" in err
+    assert "第2行（R001）退货数量: 必须大于0" in err
+    assert "第3行（R002）退货数量: 应为数字，现为“x”" in err
     assert PurchaseReturn.objects.count() == 0
 
 
@@ -60,7 +60,7 @@ def test_exit_status_is_non_zero_from_the_shell(bad_file, good_file, tmp_path):
     failed = subprocess.run([*manage, "import_returns", str(bad_file), "--dry-run"], cwd=cwd, env=env,
                             capture_output=True, text=True)
     assert failed.returncode != 0
-    assert "第2行 退货数量: 必须大于0" in failed.stderr
+    assert "第2行（R001）退货数量: 必须大于0" in failed.stderr
     ok = subprocess.run([*manage, "import_returns", str(good_file), "--dry-run"], cwd=cwd, env=env,
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr

@@ -58,12 +58,12 @@ def test_every_error_is_reported_at_once_and_nothing_is_written():
     report = import_returns(xlsx(rows), file_name="退货.xlsx")
     assert not report.ok
     assert report.error_lines() == [
-        "第2行 退货数量: 必须大于0",
-        "第3行 退货数量: 应为数字，现为“abc”",
-        "第3行 单价: 不能小于0",
+        "第2行（R001）退货数量: 必须大于0",
+        "第3行（R001）退货数量: 应为数字，现为“abc”",
+        "第3行（R001）单价: 不能小于0",
         "第4行 退货单号: 必填，不能为空",
-        "第5行 是否审核: 应为 是/否、1/0 或 TRUE/FALSE，现为“也许”",
-        "第5行 商家编码: 必填，不能为空",
+        "第5行（R002）是否审核: 应为 是/否、1/0 或 TRUE/FALSE，现为“也许”",
+        "第5行（R002）商家编码: 必填，不能为空",
     ]
     assert PurchaseReturn.objects.count() == 0
     assert ImportBatch.objects.count() == 0
@@ -73,7 +73,7 @@ def test_rows_of_one_return_that_disagree_on_a_header_field_are_an_error():
     rows = [return_row("R001", "SKU-1", logistics_no="SF1"), return_row("R001", "SKU-2", logistics_no="SF2")]
     report = import_returns(xlsx(rows), file_name="退货.xlsx")
     assert report.error_lines() == [
-        "第3行 物流单号: 与第2行不一致：同一退货单号“R001”的各行必须相同（“SF1” ≠ “SF2”）"]
+        "第3行（R001）物流单号: 与第2行不一致：同一退货单号“R001”的各行必须相同（“SF1” ≠ “SF2”）"]
 
 
 def test_the_same_spec_and_batch_twice_in_one_return_is_an_error():
@@ -81,7 +81,7 @@ def test_the_same_spec_and_batch_twice_in_one_return_is_an_error():
             return_row("R001", "SKU-1", batch_no="B1")]
     report = import_returns(xlsx(rows), file_name="退货.xlsx")
     assert report.error_lines() == [
-        "第4行 商家编码: 与第2行的商家编码和批次号相同（SKU-1 B1），同一单据中不能重复；请合并数量"]
+        "第4行（R001）商家编码: 与第2行的商家编码和批次号相同（SKU-1 B1），同一单据中不能重复；请合并数量"]
 
 
 def test_too_long_values_are_errors():
@@ -190,8 +190,8 @@ def test_without_a_batch_column_a_spec_stored_in_two_batches_is_an_error():
                                {"spec_no": "SKU-1", "num": 1, "batch_no": "B2"}])
     report = import_returns(xlsx([["R001", "SKU-1", 5]], ["退货单号", "商家编码", "退货数量"]), file_name="b.xlsx")
     assert [str(e) for e in report.errors] == [
-        "第2行 商家编码: 已保存的这张单据中有多行是这个商家编码（SKU-1），文件缺少“批次号”列，无法确定对应哪一行；"
-        "请加上这一列后再导入"]
+        "第2行（R001）商家编码: 已保存的这张单据中有多行是这个商家编码（SKU-1），"
+        "文件缺少“批次号”列，无法确定对应哪一行；请加上这一列后再导入"]
     assert list(OutboundLine.objects.order_by("line_no").values_list("batch_no", "num")) == [
         ("B1", Decimal(2)), ("B2", Decimal(1))]
 
@@ -202,8 +202,8 @@ def test_outer_no_must_not_clash_within_the_file_or_with_another_return():
             return_row("R003", outer_no="OUT-9")]
     report = import_returns(xlsx(rows), file_name="b.xlsx")
     assert report.error_lines() == [
-        "第3行 外部单号: 外部单号“OUT-1”已用于第2行的退货单“R001”，不同退货单的外部单号不能相同",
-        "第4行 外部单号: 外部单号“OUT-9”已被退货单“R009”使用，请换一个或留空（留空会自动生成）",
+        "第3行（R002）外部单号: 外部单号“OUT-1”已用于第2行的退货单“R001”，不同退货单的外部单号不能相同",
+        "第4行（R003）外部单号: 外部单号“OUT-9”已被退货单“R009”使用，请换一个或留空（留空会自动生成）",
     ]
 
 
@@ -237,4 +237,26 @@ def test_xls_written_by_an_old_excel():
 def test_row_numbers_are_excel_row_numbers_even_with_blank_rows():
     rows = [return_row("R001"), [None] * len(RETURN_HEADER), return_row("R002", num=-1)]
     report = import_returns(xlsx(rows), file_name="a.xlsx")
-    assert report.error_lines() == ["第4行 退货数量: 必须大于0"]
+    assert report.error_lines() == ["第4行（R002）退货数量: 必须大于0"]
+
+
+def test_the_preview_adds_up_documents_lines_quantity_and_amount_for_each_outcome_and_the_file():
+    import_returns(xlsx([return_row("R001", "SKU-1", 2), return_row("R002", "SKU-1", 2)]), file_name="a.xlsx")
+    rows = [return_row("R001", "SKU-1", 2),  # unchanged: 2 × 5.5
+            return_row("R002", "SKU-1", 3), return_row("R002", "SKU-2", "1.5", price="0.3333"),  # 16.5 + 0.49995
+            return_row("R003", "SKU-1", 4, price="")]  # new, without a price: no amount
+    report = import_returns(xlsx(rows), file_name="b.xlsx", dry_run=True)
+    totals = {label: (t.documents, t.lines, t.quantity, t.amount) for _status, label, t in report.totals_rows()}
+    assert totals == {"新建": (1, 1, Decimal(4), Decimal(0)),
+                      "更新": (1, 2, Decimal("4.5"), Decimal("17.0000")),  # each line's amount to four decimals
+                      "未变": (1, 1, Decimal(2), Decimal("11.0")),
+                      "合计": (3, 4, Decimal("10.5"), Decimal("28.0000"))}
+    assert (report.file_totals.quantity_shown, report.file_totals.amount_shown) == ("10.5", "28.00")
+
+
+def test_the_preview_shows_choices_by_name_and_numbers_as_every_page_does():
+    report = import_returns(xlsx([return_row("R001", "SKU-1", "2.0000", price="29.1", post_cost=12)]),
+                            file_name="a.xlsx", dry_run=True)
+    values = dict(zip(report.preview_headers, report.preview_rows[0][2], strict=True))
+    assert (values["退货数量"], values["单价"], values["邮资"], values["是否审核"]) == ("2", "29.10", "12.00", "是")
+    assert dict(zip(report.preview_headers, report.preview_classes, strict=True))["备注"] == "wrap"

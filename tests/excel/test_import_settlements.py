@@ -48,10 +48,10 @@ def test_settlement_rules_are_the_models():
                                                                                  expire_date="明年")]
     report = import_settlements(xlsx(rows, SETTLEMENT_HEADER), file_name="结算.xlsx")
     lines = report.error_lines()
-    assert lines[0] == "第2行 结算数量: 必须大于0"
-    assert lines[1] == "第3行 税率: 不能大于1"
-    assert lines[2].startswith("第4行 发票类型: 应为以下之一（编号或名称）：0 无发票、1 电子普通发票")
-    assert lines[3] == "第5行 有效期: 应为日期，例如 2026-03-31，现为“明年”"
+    assert lines[0] == "第2行（R001）结算数量: 必须大于0"
+    assert lines[1] == "第3行（R001）税率: 不能大于1"
+    assert lines[2].startswith("第4行（R001）发票类型: 应为以下之一（编号或名称）：0 无发票、1 电子普通发票")
+    assert lines[3] == "第5行（R001）有效期: 应为日期，例如 2026-03-31，现为“明年”"
     assert SettlementDraft.objects.count() == 0
 
 
@@ -97,4 +97,12 @@ def test_import_settlements_command(tmp_path, capsys):
     bad.write_bytes(xlsx([settlement_row("R001", settle_num=-1)], SETTLEMENT_HEADER))
     with pytest.raises(CommandError):
         call_command("import_settlements", str(bad))
-    assert "第2行 结算数量: 必须大于0" in capsys.readouterr().err
+    assert "第2行（R001）结算数量: 必须大于0" in capsys.readouterr().err
+
+
+def test_the_preview_names_the_invoice_type_the_clerk_typed():
+    report = import_settlements(xlsx([settlement_row("R001", invoice_type="电子增值税专用发票")], SETTLEMENT_HEADER),
+                                file_name="结算.xlsx", dry_run=True)
+    values = dict(zip(report.preview_headers, report.preview_rows[0][2], strict=True))
+    assert values["发票类型"] == "电子增值税专用发票"
+    assert (values["单价"], values["税率"], values["结算数量"]) == ("20.00", "0.13", "2")

@@ -1,11 +1,13 @@
 """The job's page reports every document: done ones too, each linked to its page, a page of 100 at a time."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from returns.models import OutboundLine
 from tests.jobs.test_runner import KIND, make_returns, test_kind, user  # noqa: F401 - fixtures
 from tests.worker import run_worker_until_idle
 from wdtportal.jobs.models import Job, JobItem
@@ -81,3 +83,29 @@ def test_someone_elses_job_page_stays_closed_to_a_clerk(client, user):  # noqa: 
     clerk = get_user_model().objects.create_user("clerk", password="x", is_staff=True)
     client.force_login(clerk)
     assert client.get(reverse("admin:jobs_job_progress", args=[job.pk])).status_code == 403
+
+
+def test_the_page_says_what_the_documents_are_worth_and_how_much_of_it_was_done(client, user):  # noqa: F811
+    good, bad = make_returns(3), make_returns(1, suffix="-bad")
+    OutboundLine.objects.filter(purchase_return__in=good).update(num=Decimal("2"), price=Decimal("10.25"))
+    OutboundLine.objects.filter(purchase_return__in=bad).update(num=Decimal("1.5"), price=Decimal("1000"))
+    job = job_start(kind=KIND, documents=[*good, *bad], user=user)
+    client.force_login(user)
+    page = reverse("admin:jobs_job_progress", args=[job.pk])
+    json_url = reverse("admin:jobs_job_progress_json", args=[job.pk])
+    html = client.get(page).content.decode()
+    assert 'id="job-amount">1,561.50<' in html and 'id="job-amount-done">0.00<' in html
+    assert "amount" not in client.get(json_url).json()  # not summed on every poll while it runs
+
+    run_worker_until_idle()
+    finished = client.get(json_url).json()
+    assert (finished["amount"], finished["amount_done"]) == ("1,561.50", "61.50")
+    assert 'id="job-amount-done">61.50<' in client.get(page).content.decode()
+    # Times in the portal's time zone, as every time it shows.
+    assert finished["finished_at"].endswith("+08:00")
+
+
+def test_a_job_that_is_not_documents_shows_no_amount(client, user):  # noqa: F811
+    job = Job.objects.create(kind="import", created_by=user, total=1)
+    client.force_login(user)
+    assert 'id="job-amount"' not in client.get(reverse("admin:jobs_job_progress", args=[job.pk])).content.decode()

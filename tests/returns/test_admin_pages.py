@@ -165,3 +165,28 @@ def test_a_draft_made_by_hand_is_linked_to_the_return_the_portal_has():
     purchase_return = make_return("CR2026119209")
     assert make_draft("CR2026119209").purchase_return == purchase_return
     assert make_draft("CR2026119210").purchase_return is None
+
+
+def test_a_clerk_is_told_who_sends_and_a_validation_says_it_waits_for_the_supervisor(client):
+    from tests.factories import make_user
+
+    make_return("CR-HAND-1")
+    client.force_login(make_user("clerk7", "财务专员"))
+    page = client.get("/admin/returns/purchasereturn/").content.decode()
+    assert 'class="help wdt-handover"' in page and "由财务主管发送" in page
+    assert 'class="import_link"' in page  # import-export's buttons are still there
+    report = client.post("/admin/returns/purchasereturn/", {
+        "action": "validate", "_selected_action": [PurchaseReturn.objects.get().pk]}).content.decode()
+    assert "校验通过" in report and "已校验，等待财务主管发送" in report
+    assert "已完成" not in report  # 已完成 is only WDT's acceptance
+
+
+def test_a_supervisor_sees_no_hand_over_note_and_can_send_what_is_validated(client):
+    from tests.factories import make_user
+
+    make_return("CR-HAND-2")
+    client.force_login(make_user("boss7", "财务主管"))
+    assert "wdt-handover" not in client.get("/admin/returns/purchasereturn/").content.decode()
+    report = client.post("/admin/returns/purchasereturn/", {
+        "action": "validate", "_selected_action": [PurchaseReturn.objects.get().pk]}).content.decode()
+    assert "已校验，可以发送到旺店通" in report

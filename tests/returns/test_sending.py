@@ -34,7 +34,8 @@ def test_pushing_an_outbound_order_creates_it_in_wdt_and_marks_the_return_done(w
     assert answer.outcome == Outcome.DONE, answer.message
     purchase_return.refresh_from_db()
     assert purchase_return.outbound_state == DocumentState.DONE
-    assert (purchase_return.sent_by, purchase_return.last_message) == (supervisor, "succeed")
+    # Our words in the clerk's language, never WDT's English "succeed".
+    assert (purchase_return.sent_by, purchase_return.last_message) == (supervisor, "出库单已创建")
     outbound = wdt_sandbox.outbounds().get()
     assert outbound.outer_no == purchase_return.outer_no
     assert outbound.payload["post_cost"] == "8" and outbound.payload["detail_list"][0]["num"] == "2"

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib import admin
@@ -30,8 +31,11 @@ def make_draft(no: str, state: str = S.DRAFT, message: str = "") -> SettlementDr
     return SettlementDraft.objects.create(return_no=no, state=state, last_message=message)
 
 
-def make_call(method: str, outcome: str, at: datetime, message: str = "") -> WdtCall:
-    call = WdtCall.objects.create(gateway="qjb", method=method, outcome=outcome, error_message=message)
+def make_call(method: str, outcome: str, at: datetime, message: str = "", payload: Any = None,
+              answer: Any = None) -> WdtCall:
+    call = WdtCall.objects.create(gateway="qjb", method=method, outcome=outcome, error_message=message,
+                                  request_payload=[["CR-1"]] if payload is None and method == PENDING else payload,
+                                  answer=answer)
     WdtCall.objects.filter(pk=call.pk).update(created_at=at)  # created_at is auto_now_add
     return call
 
@@ -133,6 +137,37 @@ def test_this_week_starts_on_monday_local_time():
     assert total.week == 2
 
 
+def test_stop_waiting_counts_returns_not_requests(admin_client_zh):
+    now = timezone.now()
+    numbers = [f"CR-{i}" for i in range(500)]
+    # One request for 500 returns, two of which WDT refused by name; one refused whole; one for 3, unknown.
+    make_call(PENDING, Outcome.OK, now, payload=[numbers],
+              answer={"status": 0, "data": {"error_info": [{"order_no": "CR-1", "message": "采购退货单号不存在"},
+                                                           {"order_no": "CR-2", "message": "采购退货单号不存在"}]}})
+    make_call(PENDING, Outcome.REFUSED, now, payload=[numbers[:20]], answer={"status": 100, "message": "x"})
+    make_call(PENDING, Outcome.UNKNOWN, now, payload=[numbers[:3]])
+    make_call(PENDING, Outcome.OK, now, payload=[numbers[:7]], answer={"status": 0, "data": {"error_info": []}})
+    make_call(PENDING, Outcome.OK, now, payload="not a list", answer={"status": 0, "data": "odd"})  # counts none
+    board = admin_client_zh.get("/admin/").context["dashboard"]
+    pending = next(f for f in board.sends if f.method == PENDING)
+    assert (pending.today, pending.today_failed, pending.week, pending.week_failed) == (530, 25, 530, 25)
+
+
+def test_validated_documents_wait_for_the_supervisor_and_both_roles_see_how_many(client, documents):
+    from tests.factories import make_user
+
+    make_return("CR-R1", S.READY), make_return("CR-R2", S.READY)
+    for username, group, can_send, says in (("clerk9", "财务专员", False, "校验通过的单据由财务主管发送到旺店通"),
+                                            ("boss9", "财务主管", True, "专员校验通过的单据由你发送")):
+        client.force_login(make_user(username, group))
+        response = client.get("/admin/")
+        board = response.context["dashboard"]
+        assert [(row.heading, row.count, row.can_send) for row in board.handover] == [
+            ("采购退货 · 出库单", 2, can_send), ("结算单草稿", 1, can_send)]
+        assert board.handover[0].url == "/admin/returns/purchasereturn/?outbound_state__exact=ready"
+        assert "已校验，等待财务主管发送" in response.text and says in response.text
+
+
 def test_chart_has_thirty_days_of_sends_and_failures_ending_today():
     tz = timezone.get_current_timezone()
     now = timezone.make_aware(datetime(2026, 11, 22, 14, 5), tz)
@@ -176,7 +211,7 @@ def test_admin_front_page_is_the_portal_site():
 
 def test_large_counts_have_thousands_separators(admin_client_zh):
     WdtCall.objects.bulk_create(
-        [WdtCall(gateway="qjb", method=PENDING, outcome=Outcome.OK) for _ in range(1234)])
+        [WdtCall(gateway="qjb", method=PENDING, outcome=Outcome.OK, request_payload=[["CR-1"]]) for _ in range(1234)])
     response = admin_client_zh.get("/admin/")
     assert '<td class="num">1,234</td>' in response.text
 

@@ -16,17 +16,23 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
 
+from . import numbers
 from .models import StateChange
 from .results import Outcome, SendResult
 from .states import DocumentState
+from .totals import totals_annotations
 
 
 def badge(label: Any, kind: str) -> str:
@@ -37,6 +43,48 @@ def badge(label: Any, kind: str) -> str:
 
 def state_badge(state: str) -> str:
     return badge(DocumentState(state).label, state)
+
+
+def local_time(value: Any) -> str:
+    """A moment as the lists show it, in the active time zone: the date and the time may wrap onto two lines, each
+    staying whole (2026-11-22 / 14:05), so that a time column stays narrow."""
+    if value is None:
+        return "-"
+    moment = timezone.localtime(value)
+    return format_html('<span class="nowrap">{}</span> <span class="nowrap">{}</span>',
+                       formats.date_format(moment, "DATE_FORMAT"), formats.time_format(moment, "TIME_FORMAT"))
+
+
+class DecimalsShown:
+    """Decimal fields shown as every page shows them (wdtportal/documents/numbers.py): inputs hold 12.00 or 2
+    rather than 12.0000, and a read-only page shows each decimal field through `<name>_shown`, made here for
+    every decimal field of the model (Django's own display would give all four decimals)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decimal_fields = {f.name for f in self.model._meta.concrete_fields if isinstance(f, models.DecimalField)}
+        for field in self.model._meta.concrete_fields:
+            if field.name in self.decimal_fields:
+                setattr(self, f"{field.name}_shown", self._display(field))
+
+    @staticmethod
+    def _display(field: models.Field) -> Callable[[Any], str | None]:
+        @admin.display(description=field.verbose_name)
+        def shown(obj: Any) -> str | None:
+            value = getattr(obj, field.name)
+            return None if value is None else numbers.shown(value, field.name)
+        return shown
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.DecimalField):
+            kwargs["widget"] = numbers.DecimalInput(kind=numbers.kind_of(db_field.name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def shown_names(self, names: Any) -> Any:
+        """`names` (a fieldset's fields, flat or in rows) with each decimal field replaced by its display."""
+        if isinstance(names, list | tuple):
+            return type(names)(self.shown_names(name) for name in names)
+        return f"{names}_shown" if names in self.decimal_fields else names
 
 
 class StateHistoryInline(GenericTabularInline):
@@ -72,13 +120,23 @@ class StateHistoryInline(GenericTabularInline):
         return True
 
 
-class DocumentLineInline(admin.TabularInline):
-    """Lines can be edited only while their document can."""
+class DocumentLineInline(DecimalsShown, admin.TabularInline):
+    """Lines can be edited only while their document can; then they are shown read-only."""
 
     extra = 0
 
     def _editable(self, obj: Any) -> bool:
         return obj is None or obj.is_editable
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)
+        return fields if self._editable(obj) else self.shown_names(list(fields))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self._editable(obj):
+            fields += [f"{name}_shown" for name in self.decimal_fields]
+        return fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._editable(obj) and super().has_add_permission(request, obj)
@@ -109,8 +167,13 @@ class DocumentForm(forms.ModelForm):
         return cleaned
 
 
-class DocumentAdmin(OfferedLookupsOnly):
-    """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`."""
+class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
+    """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`.
+
+    The columns every document list shares (`quantity_shown`, `amount_shown`, `created_shown`, `sent_shown`,
+    `message_shown`) are here; static/wdtportal/admin.css sizes them so that a list fits 1366×768 with the
+    sidebar open.
+    """
 
     extra_filter_parameters = ("last_message",)  # the dashboard links the documents refused with one message
     #: action name → the `has_<name>_permission` it needs; posting it without that permission is a 403.
@@ -119,6 +182,7 @@ class DocumentAdmin(OfferedLookupsOnly):
     resolve_perm = ""
     list_per_page = 50
     form = DocumentForm
+    change_list_template = "admin/documents/change_list.html"
 
     # --- what other apps add (a document app may be imported by another, never the reverse) ------------
     @classmethod
@@ -174,6 +238,11 @@ class DocumentAdmin(OfferedLookupsOnly):
                 needs = self.guarded_actions.get(name)
                 if needs and not getattr(self, f"has_{needs}_permission")(request):
                     raise PermissionDenied
+        if self.send_perm and not self.has_send_permission(request):
+            # The clerk's send action is not missing: it is the 财务主管's. Say so where she looks for it.
+            extra_context = {**(extra_context or {}), "handover_note": _(
+                "发送到旺店通由财务主管操作：请先选中单据执行“校验”，校验通过（已校验）的单据会出现在财务主管的工作台上，"
+                "由财务主管发送。")}
         return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -181,7 +250,52 @@ class DocumentAdmin(OfferedLookupsOnly):
         if obj is not None and not obj.is_editable:
             # WDT has (or may have) it: what is in the portal must stay what was sent.
             fields += [f.name for f in self.model._meta.fields if f.editable and f.name not in fields]
+            fields += [f"{name}_shown" for name in self.decimal_fields]
         return fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.is_editable:
+            return fieldsets
+        return [(title, {**options, "fields": self.shown_names(tuple(options["fields"]))})
+                for title, options in fieldsets]
+
+    def render_change_form(self, request: HttpRequest, context: dict, add: bool = False, change: bool = False,
+                           form_url: str = "", obj: Any = None) -> HttpResponse:
+        if obj is not None and not obj.is_editable:
+            # Read-only: nothing to save, so no save buttons (a late or forged POST is still refused by the form).
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False,
+                           show_delete=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- columns of the lists ---------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # The totals as columns. Until they are kept on the document (issue 11), summed from the lines here.
+        return super().get_queryset(request).annotate(**totals_annotations(self.model))
+
+    @admin.display(description=pgettext_lazy("列表的短列名", "数量"), ordering="total_quantity")
+    def quantity_shown(self, obj: Any) -> str | None:
+        return numbers.quantity(obj.total_quantity) if obj.total_quantity is not None else None
+
+    @admin.display(description=_("金额"), ordering="total_amount")
+    def amount_shown(self, obj: Any) -> str | None:
+        return numbers.money(obj.total_amount) if obj.total_amount is not None else None
+
+    @admin.display(description=_("创建时间"), ordering="created_at")
+    def created_shown(self, obj: Any) -> str:
+        return local_time(obj.created_at)
+
+    @admin.display(description=_("发送时间"), ordering="sent_at")
+    def sent_shown(self, obj: Any) -> str:
+        return local_time(obj.sent_at)
+
+    @admin.display(description=_("旺店通消息"))
+    def message_shown(self, obj: Any) -> str:
+        """WDT's last message, wrapping in its column; a long one cut short, whole on hover and on the page."""
+        short = Truncator(obj.last_message).chars(60)
+        if short == obj.last_message:
+            return obj.last_message
+        return format_html('<span title="{}">{}</span>', obj.last_message, short)
 
     # --- saving --------------------------------------------------------------------------------------
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -197,7 +311,7 @@ class DocumentAdmin(OfferedLookupsOnly):
 
     # --- the per-document report of an action ------------------------------------------------------
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
-        counts = Counter(a.outcome for a in answers)
+        counts = Counter((a.outcome, a.outcome_label) for a in answers)
         rows = [
             {"document": a.document, "outcome": badge(a.outcome_label, a.outcome),
              "message": a.message,
@@ -205,7 +319,8 @@ class DocumentAdmin(OfferedLookupsOnly):
                             args=[a.document.pk])}
             for a in answers
         ]
-        summary = [badge(f"{Outcome(o).label} {counts[o]}", o) for o in Outcome if counts[o]]
+        summary = [badge(f"{label} {count}", outcome)
+                   for outcome in Outcome for (o, label), count in counts.items() if o == outcome]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
                    "rows": rows, "summary": summary, "total": len(answers)}
         return TemplateResponse(request, "admin/wdt/action_report.html", context)

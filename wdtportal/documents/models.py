@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .states import EDITABLE, DocumentState
 
@@ -34,7 +35,7 @@ class ImportBatch(models.Model):
     class Meta:
         db_table = "returns_importbatch"
         verbose_name = _("导入批次")
-        verbose_name_plural = _("导入批次")
+        verbose_name_plural = pgettext_lazy("复数", "导入批次")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -56,7 +57,7 @@ class ImportUpload(models.Model):
     class Meta:
         db_table = "returns_importupload"
         verbose_name = _("待导入文件")
-        verbose_name_plural = _("待导入文件")
+        verbose_name_plural = pgettext_lazy("复数", "待导入文件")
 
     def __str__(self) -> str:
         return self.file_name
@@ -79,7 +80,7 @@ class StateChange(models.Model):
     class Meta:
         db_table = "returns_statechange"
         verbose_name = _("状态变更")
-        verbose_name_plural = _("状态变更")
+        verbose_name_plural = pgettext_lazy("复数", "状态变更")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id"], name="returns_sta_content_19b370_idx")]
 

@@ -3,7 +3,8 @@
 The core and the parts built on it (the dashboard, the sweep of stuck sends, jobs) learn from here which models are
 documents and which state fields each follows, without importing any document app:
 
-    documents.registry.register(PurchaseReturn, states={"outbound_state": _("采购退货 · 出库单"), ...})
+    documents.registry.register(PurchaseReturn, states={"outbound_state": _("采购退货 · 出库单"), ...},
+                                lines=registry.Lines("lines", quantity="num"))
 """
 
 from __future__ import annotations
@@ -28,11 +29,25 @@ class StateColumn:
         return self.model._meta.label
 
 
+@dataclass(frozen=True)
+class Lines:
+    """Where a kind of document keeps its lines: the related name, and the fields of a line's quantity and unit
+    price (its amount is quantity × price). The totals (documents/totals.py) are computed from these."""
+
+    relation: str
+    quantity: str
+    price: str = "price"
+
+
 _columns: list[StateColumn] = []
+_lines: dict[type[models.Model], Lines] = {}
 
 
-def register(model: type[models.Model], *, states: Mapping[str, Any]) -> None:
-    """Make `model` a document with these state fields (field name → heading). Registering again is a no-op."""
+def register(model: type[models.Model], *, states: Mapping[str, Any], lines: Lines | None = None) -> None:
+    """Make `model` a document with these state fields (field name → heading) and these lines. Registering again
+    is a no-op."""
+    if lines is not None:
+        _lines[model] = lines
     for field, heading in states.items():
         column = StateColumn(model, field, heading)
         if all((c.model, c.field) != (model, field) for c in _columns):
@@ -50,3 +65,8 @@ def document_models() -> list[type[models.Model]]:
 
 def state_fields(model: type[models.Model]) -> list[str]:
     return [c.field for c in _columns if c.model is model]
+
+
+def lines_of(model: type[models.Model]) -> Lines | None:
+    """Where documents of `model` keep their lines (None for a kind registered without lines)."""
+    return _lines.get(model)

@@ -1,4 +1,9 @@
-"""What one service call did to one document: the shared answer of every send, validate and resolve."""
+"""What one service call did to one document: the shared answer of every send, validate and resolve.
+
+One word for one thing: 已完成 says only that WDT accepted a document. A validation that passed says 校验通过 (and
+one that did not, 校验未通过), a created draft 已生成: the outcome (its colour, its count) is the same kind, the
+word says what happened.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +26,11 @@ class SendResult:
     document: Any
     outcome: str
     message: str = ""
+    label: str = ""  # what happened, when it is not what the outcome's own word says (see the module docstring)
 
     @property
     def outcome_label(self) -> str:
-        return str(Outcome(self.outcome).label)
+        return self.label or str(Outcome(self.outcome).label)
 
     @property
     def ok(self) -> bool:
@@ -45,3 +51,18 @@ def unknown(document: Any, message: str) -> SendResult:
 
 def skipped(document: Any, message: str) -> SendResult:
     return SendResult(document, Outcome.SKIPPED, str(message))
+
+
+def validated(document: Any, message: str) -> SendResult:
+    """A validation that passed: the document is ready to be sent (not 已完成: nothing went to WDT)."""
+    return SendResult(document, Outcome.DONE, str(message), str(_("校验通过")))
+
+
+def invalid(document: Any, message: str) -> SendResult:
+    """A validation that found errors (`message` lists them)."""
+    return SendResult(document, Outcome.FAILED, str(message), str(_("校验未通过")))
+
+
+def created(document: Any, message: str) -> SendResult:
+    """Something made in the portal for this document (a settlement draft), nothing sent."""
+    return SendResult(document, Outcome.DONE, str(message), str(_("已生成")))

@@ -123,9 +123,19 @@ def document_validate(document: Any, *, field: str, errors_of: ErrorsOf, user: A
     return errors
 
 
-def documents_validate(documents: Iterable[Any], *, field: str, errors_of: ErrorsOf, user: Any) -> list[SendResult]:
+def ready_message(user: Any, send_perm: str) -> str:
+    """What a validated document waits for, said to whoever validated it: the hand-over to the 财务主管, who sends,
+    or, for someone who may send, that it can be sent now."""
+    if user is not None and not user.has_perm(send_perm):
+        return _("已校验，等待财务主管发送")
+    return _("已校验，可以发送到旺店通")
+
+
+def documents_validate(documents: Iterable[Any], *, field: str, errors_of: ErrorsOf, user: Any,
+                       send_perm: str = "") -> list[SendResult]:
     """`document_validate` for a selection, one result each (for the admin's per-document report). Each state is
-    read again under lock, so a document that a job queued meanwhile is skipped, not moved."""
+    read again under lock, so a document that a job queued meanwhile is skipped, not moved. `send_perm`: the
+    permission that sends such a document, to say who sends it next."""
     answers = []
     for document in documents:
         with transaction.atomic():
@@ -137,8 +147,8 @@ def documents_validate(documents: Iterable[Any], *, field: str, errors_of: Error
                     "s": S(getattr(fresh, field)).label}))
             else:
                 errors = _validate_locked(fresh, field=field, errors_of=errors_of, user=user)
-                answers.append(results.failed(fresh, "；".join(errors)) if errors
-                               else results.done(fresh, _("校验通过")))
+                answers.append(results.invalid(fresh, "；".join(errors)) if errors
+                               else results.validated(fresh, ready_message(user, send_perm)))
     return answers
 
 

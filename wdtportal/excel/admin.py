@@ -122,7 +122,8 @@ class SpreadsheetFormat(Format):
         return UploadedSpreadsheet(in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8"))
 
     def export_data(self, dataset: ExportSheet, **kwargs: Any) -> bytes:
-        return rows_xlsx(dataset.title, dataset.headers, dataset.rows)
+        return rows_xlsx(dataset.title, dataset.headers, dataset.rows,
+                         dataset.totals.rows if dataset.totals is not None else None)
 
     def is_binary(self) -> bool:
         return True
@@ -141,6 +142,12 @@ class SpreadsheetFormat(Format):
 
     def can_export(self) -> bool:
         return True
+
+
+def column_title(header: str) -> str:
+    """A file's column for the reader: the header itself in Chinese, "meaning (header)" in another language."""
+    meaning = _(header)
+    return header if meaning == header else f"{meaning} ({header})"
 
 
 def report_result(report: Any) -> Result:
@@ -174,8 +181,9 @@ class SpreadsheetResource(Resource):
         return list(cls.importer.layout.columns)
 
     def get_user_visible_fields(self) -> list[Any]:
-        # The import page lists the columns the file may have (import-export shows `column_name`).
-        return [SimpleNamespace(column_name=col.header) for col in self.layout_columns()]
+        # The import page lists the columns the file may have (import-export shows `column_name`): the file's own
+        # Chinese header, and in another language what it means, e.g. "Return no. (退货单号)".
+        return [SimpleNamespace(column_name=column_title(col.header)) for col in self.layout_columns()]
 
     def get_export_headers(self, selected_fields: Any = None) -> list[str]:
         return [col.header for col in self.layout_columns()] + [extra.header for extra in self.extras]

@@ -13,10 +13,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wdtportal.documents.models import ImportUpload
 from wdtportal.jobs.bookkeeping import job_report
 from wdtportal.jobs.kinds import IMPORT
+from wdtportal.jobs.labels import job_label, register_label
 from wdtportal.jobs.models import Job
 from wdtportal.jobs.services import job_start_call
 
@@ -27,6 +29,7 @@ IMPORTERS: dict[str, type[DocumentImporter]] = {}
 RUN_IMPORT = "wdtportal.excel.background.run_import"
 # An upload whose job never ran it (the job failed before it could) is deleted after this long.
 UPLOAD_KEPT = timedelta(days=2)
+IMPORT_LABEL = register_label(gettext_noop("导入 %(file)s（%(kind)s，%(rows)s 行）"))
 ERRORS_IN_MESSAGE = 20
 
 
@@ -42,8 +45,7 @@ def start_import_job(*, importer: type[DocumentImporter], data: bytes, file_name
     upload = ImportUpload.objects.create(
         kind=importer.batch_kind, file_name=file_name[:255], data=data, rows=rows,
         created_by=user if getattr(user, "is_authenticated", False) else None)
-    label = _("导入 %(file)s（%(kind)s，%(rows)s 行）") % {
-        "file": file_name, "kind": importer.label, "rows": f"{rows:,}"}
+    label = job_label(IMPORT_LABEL, file=file_name, kind=importer.label, rows=f"{rows:,}")
     return job_start_call(kind=IMPORT, call_path=RUN_IMPORT, call_kwargs={"upload_id": upload.pk},
                           user=user, total=rows, label=label)
 

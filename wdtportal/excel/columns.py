@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     DecimalValidator,
@@ -19,7 +20,10 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from wdtportal.documents.validators import positive
 
 from . import cells
 from .cells import CellError
@@ -28,6 +32,8 @@ DOCUMENT = "document"
 LINE = "line"
 # The column an error copy adds (see writing.error_copy_xlsx): ignored when that copy is imported again.
 ERROR_COLUMN = "错误"
+# The column an export adds after the price (quantity × price, see exporting.py): ignored when imported again.
+AMOUNT_COLUMN = "金额"
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,10 +48,44 @@ class Column:
     example: Any = ""
     note: str = ""
     attribute: str = ""  # the model attribute, when it differs from `key`
+    model_field: models.Field | None = None  # the field the column fills: its rules are the column's rules
 
     @property
     def field_name(self) -> str:
         return self.attribute or self.key
+
+    @property
+    def choices(self) -> dict[Any, Any]:
+        """value → name, for a column of choices (the invoice type); empty otherwise."""
+        if self.model_field is None or not self.model_field.choices:
+            return {}
+        return dict(self.model_field.flatchoices)
+
+    @property
+    def max_length(self) -> int | None:
+        return getattr(self.model_field, "max_length", None) if isinstance(self.model_field, models.CharField) else None
+
+    def allowed_values(self) -> str:
+        """What a cell may hold, as the 填写说明 sheet says it, from the model field: its choices by number and name,
+        是/否, a date, or a number with its decimals and bounds; "" for free text."""
+        model_field = self.model_field
+        if model_field is None:
+            return ""
+        if self.choices:
+            # By number or by name, the names as the import reads them: in the portal's own language.
+            with translation.override(settings.LANGUAGE_CODE):
+                return "、".join(f"{value} {label}" for value, label in self.choices.items())
+        if isinstance(model_field, models.BooleanField):
+            return _("是/否（也可填 1/0、TRUE/FALSE）")
+        if isinstance(model_field, models.DateField):
+            return _("日期，例如 2027-12-31")
+        if isinstance(model_field, models.DecimalField):
+            rule = _("数字，最多%(places)s位小数") % {"places": model_field.decimal_places}
+            bounds = [str(validator.message) for validator in model_field.validators
+                      if isinstance(validator, MinValueValidator | MaxValueValidator)]
+            bounds += [_("必须大于0") for validator in model_field.validators if validator is positive]
+            return "；".join([rule, *bounds])
+        return ""
 
 
 def _checks_from(model_field: models.Field) -> list[Callable[[Any], None]]:
@@ -138,6 +178,7 @@ def column(
         example=example,
         note=note,
         attribute=name if key and key != name else "",
+        model_field=model_field,
     )
 
 
@@ -181,7 +222,7 @@ class Layout:
         for col in self.columns:
             for name in (col.header, col.key, *col.aliases):
                 names[normalize_header(name)] = col
-        ignored = {normalize_header(name) for name in (*self.export_only, ERROR_COLUMN)}
+        ignored = {normalize_header(name) for name in (*self.export_only, ERROR_COLUMN, AMOUNT_COLUMN)}
         positions: list[tuple[int, Column]] = []
         unknown: list[str] = []
         seen: dict[str, str] = {}

@@ -14,7 +14,7 @@ Every problem found is collected, so the clerk sees all of them at once; a dry r
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wdtportal.documents import numbers
 from wdtportal.documents.models import ImportBatch
+from wdtportal.documents.registry import lines_of
 from wdtportal.documents.states import EDITABLE, DocumentState
 from wdtportal.documents.transitions import move_many
 
@@ -54,17 +56,52 @@ def formula_message() -> str:
     return _("这里是公式，不是数值。请选中这一列，复制后“选择性粘贴 → 数值”，再导入。")
 
 
-def display(value: Any) -> str:
-    """A cleaned value as the preview shows it."""
+def display(value: Any, column: Column | None = None) -> str:
+    """A cleaned value as the preview shows it: a choice by its name, money and quantities as every page shows
+    them (wdtportal/documents/numbers.py)."""
     if value is None or value is INVALID:
         return ""
     if value is True:
         return _("是")
     if value is False:
         return _("否")
+    if column is not None and column.choices:
+        return str(column.choices.get(value, value))
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return numbers.shown(value, column.field_name if column is not None else "")
     return str(value)
+
+
+def preview_class(column: Column) -> str:
+    if isinstance(column.model_field, models.DecimalField):
+        return "num"
+    if column.field_name == "remark":
+        return "wrap"
+    return ""
+
+
+@dataclass
+class Totals:
+    """What some documents of a file add up to: a clerk checks these against the supplier's statement."""
+
+    documents: int = 0
+    lines: int = 0
+    quantity: Decimal = Decimal(0)
+    amount: Decimal = Decimal(0)
+
+    def add(self, lines: int, quantity: Decimal, amount: Decimal) -> None:
+        self.documents += 1
+        self.lines += lines
+        self.quantity += quantity
+        self.amount += amount
+
+    @property
+    def quantity_shown(self) -> str:
+        return numbers.quantity(self.quantity)
+
+    @property
+    def amount_shown(self) -> str:
+        return numbers.money(self.amount)
 
 
 @dataclass
@@ -86,10 +123,27 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     locked_documents: list[tuple[str, str]] = field(default_factory=list)
     preview_headers: list[str] = field(default_factory=list)
+    # A class per preview column: "num" (right-aligned figures), "wrap" (free text that may wrap), "" (one line).
+    preview_classes: list[str] = field(default_factory=list)
     # (row number, what happens to its document: 新建/更新/未变/不可修改, the row's cleaned values)
     preview_rows: list[tuple[int, str, list[str]]] = field(default_factory=list)
     batch_id: int | None = None
     keep_all_errors: bool = False  # for the error copy, which promises every error
+    # Σ of the file's documents, and of those new, updated, unchanged and locked (by status): documents, lines,
+    # quantity, amount (quantity × price, line by line).
+    file_totals: Totals = field(default_factory=Totals)
+    totals: dict[str, Totals] = field(default_factory=dict)
+
+    def preview_table(self) -> list[tuple[int, str, list[tuple[str, str]]]]:
+        """The preview rows with each value's column class: (row number, status, [(value, class)])."""
+        return [(number, status, list(zip(values, self.preview_classes, strict=False)))
+                for number, status, values in self.preview_rows]
+
+    def totals_rows(self) -> list[tuple[str, str, Totals]]:
+        """(status, label, totals) for each status some document has, then the whole file ("" status)."""
+        rows = [(status, str(STATUS_LABELS[status]), self.totals[status]) for status in STATUS_LABELS
+                if status in self.totals]
+        return [*rows, ("", _("合计"), self.file_totals)]
 
     @property
     def ok(self) -> bool:
@@ -99,10 +153,19 @@ class ImportReport:
     def written(self) -> bool:
         return self.ok and not self.dry_run
 
-    def add_error(self, row: int, column: str, message: str) -> None:
+    def add_error(self, row: int, column: str, message: str, key: Any = "") -> None:
         self.error_count += 1
         if self.keep_all_errors or len(self.errors) < MAX_KEPT_ERRORS:
-            self.errors.append(RowError(row, column, message))
+            self.errors.append(RowError(row, column, message, "" if key is INVALID or key is None else str(key)))
+
+    def name_errors(self, since: int, key: Any) -> None:
+        """Give the errors kept from index `since` on (a row's, found before its number was read) the number of
+        their document: `第34行（CR…）退货数量: 必须大于0`."""
+        if key is INVALID or key in (None, ""):
+            return
+        for index in range(since, len(self.errors)):
+            if not self.errors[index].key:
+                self.errors[index] = replace(self.errors[index], key=str(key))
 
     def error_lines(self) -> list[str]:
         lines = [str(error) for error in sorted(self.errors, key=lambda e: e.row)]
@@ -203,11 +266,14 @@ class DocumentImporter:
         width = max(positions) + 1
         formula_rows = sheet.formula_cells.rows()
         report.preview_headers = [col.header for col in cols]
+        report.preview_classes = [preview_class(col) for col in cols]
         docs: dict[Any, _Doc] = {}
         key_header = self.layout.by_key(self.key).header
         progress = self.progress
 
+        totals_at = self._totals_positions()
         for row_no, row in sheet.data_rows:
+            errors_before = len(report.errors)
             report.rows += 1
             if progress is not None and not report.rows % PROGRESS_EVERY:
                 progress(report.rows, False)
@@ -228,8 +294,11 @@ class DocumentImporter:
                         values[i] = INVALID
                 values = [d if v is None else v for v, d in zip(values, defaults, strict=True)]
             if len(report.preview_rows) < PREVIEW_ROWS:
-                report.preview_rows.append((row_no, values[key_index], [display(v) for v in values]))
+                report.preview_rows.append((row_no, values[key_index],
+                                            [display(v, col) for v, col in zip(values, cols, strict=True)]))
             key = values[key_index]
+            if len(report.errors) > errors_before:
+                report.name_errors(errors_before, key)
             if key is INVALID:
                 continue
             doc_values = tuple(values[:n_doc])
@@ -244,7 +313,33 @@ class DocumentImporter:
         if not report.rows:
             raise SpreadsheetError(_("表格只有表头，没有数据行。请在表头下面逐行填写要导入的明细。"))
         report.documents = len(docs)
+        self._totals_at = totals_at
         return docs
+
+    def _totals_positions(self) -> tuple[int | None, int | None]:
+        """Where a line tuple (row number, then the line columns the file has) holds the quantity and the price."""
+        lines = lines_of(self.document_model)
+        names = [col.field_name for col in self.line_cols]
+        if lines is None:
+            return None, None
+        return tuple(names.index(name) + 1 if name in names else None  # type: ignore[return-value]
+                     for name in (lines.quantity, lines.price))
+
+    def _line_totals(self, lines: list[tuple]) -> tuple[Decimal, Decimal]:
+        """Σ quantity and Σ quantity × price of a document's lines as the file has them (unreadable cells left out)."""
+        at_quantity, at_price = self._totals_at
+        quantity = amount = Decimal(0)
+        if at_quantity is None:
+            return quantity, amount
+        for line in lines:
+            num = line[at_quantity]
+            if num is INVALID or num is None:
+                continue
+            quantity += num
+            price = line[at_price] if at_price is not None else None
+            if price is not None and price is not INVALID:
+                amount += numbers.amount(num, price)
+        return quantity, amount
 
     @staticmethod
     def _read_slowly(row_no: int, row: Sequence[Any], cols: list[Column], positions: list[int],
@@ -269,7 +364,7 @@ class DocumentImporter:
                 report.add_error(row_no, col.header, _(
                     "与第%(first)s行不一致：同一%(key_header)s“%(key)s”的各行必须相同（“%(a)s” ≠ “%(b)s”）"
                 ) % {"first": doc.first_row, "key_header": key_header, "key": key,
-                     "a": shown(display(first)), "b": shown(display(this))})
+                     "a": shown(display(first, col)), "b": shown(display(this, col))}, key)
 
     # --- step 3 and 4: compare with what is stored, then write ----------------------------------------
 
@@ -328,39 +423,49 @@ class DocumentImporter:
         keeps = [col.key in self.blank_keeps for col in self.doc_cols]
         self.check_chunk(keys, chunk, existing, report)
         for key, doc in zip(keys, chunk, strict=True):
-            self._check_lines(doc, report)
-            if INVALID in doc.values or any(INVALID in line for line in doc.lines):
-                continue
-            row = existing.get(key)
-            if row is None:
-                doc.status = NEW
-                report.created += 1
-                continue
-            doc.pk, state, stored = row[0], row[1], row[2:]
-            doc.state = state
-            doc.values = tuple(old if keep and new in ("", None) else new
-                               for keep, old, new in zip(keeps, stored, doc.values, strict=True))
-            lines = stored_lines.get(doc.pk, [])
-            same_lines = len(lines) == len(doc.lines) and all(
-                tuple(old[i] for i in present) == new[1:] for old, new in zip(lines, doc.lines, strict=True))
-            if same_lines and doc.values == tuple(stored):
-                doc.status = UNCHANGED
-                report.unchanged += 1
-            elif state not in EDITABLE:
-                doc.status = LOCKED
-                report.locked += 1
-                if len(report.locked_documents) < 1000:
-                    report.locked_documents.append((str(key), str(DocumentState(state).label)))
-            else:
-                doc.status = UPDATE
-                report.updated += 1
-                if not same_lines:
-                    doc.lines = self._fill_absent_line_fields(doc, lines, present, len(all_line_fields), report)
-                else:
-                    doc.lines = []  # only the document's own fields changed: its lines stay as they are
+            self._check_lines(key, doc, report)
+            lines, quantity, amount = len(doc.lines), *self._line_totals(doc.lines)
+            report.file_totals.add(lines, quantity, amount)
+            self._plan_one(key, doc, existing, stored_lines, present, all_line_fields, keeps, report)
+            if doc.status is not None:
+                report.totals.setdefault(doc.status, Totals()).add(lines, quantity, amount)
 
-    def _fill_absent_line_fields(self, doc: _Doc, old_lines: list[tuple], present: list[int], width: int,
-                                 report: ImportReport) -> list[tuple]:
+    def _plan_one(self, key: Any, doc: _Doc, existing: dict[Any, tuple], stored_lines: dict[int, list[tuple]],
+                  present: list[int], all_line_fields: list[str], keeps: list[bool], report: ImportReport) -> None:
+        """What happens to one document: new, unchanged, locked or updated (None when it has errors)."""
+        if INVALID in doc.values or any(INVALID in line for line in doc.lines):
+            return
+        row = existing.get(key)
+        if row is None:
+            doc.status = NEW
+            report.created += 1
+            return
+        doc.pk, state, stored = row[0], row[1], row[2:]
+        doc.state = state
+        doc.values = tuple(old if keep and new in ("", None) else new
+                           for keep, old, new in zip(keeps, stored, doc.values, strict=True))
+        lines = stored_lines.get(doc.pk, [])
+        same_lines = len(lines) == len(doc.lines) and all(
+            tuple(old[i] for i in present) == new[1:] for old, new in zip(lines, doc.lines, strict=True))
+        if same_lines and doc.values == tuple(stored):
+            doc.status = UNCHANGED
+            report.unchanged += 1
+        elif state not in EDITABLE:
+            doc.status = LOCKED
+            report.locked += 1
+            if len(report.locked_documents) < 1000:
+                report.locked_documents.append((str(key), str(DocumentState(state).label)))
+        else:
+            doc.status = UPDATE
+            report.updated += 1
+            if not same_lines:
+                doc.lines = self._fill_absent_line_fields(key, doc, lines, present, len(all_line_fields),
+                                                          report)
+            else:
+                doc.lines = []  # only the document's own fields changed: its lines stay as they are
+
+    def _fill_absent_line_fields(self, doc_key: Any, doc: _Doc, old_lines: list[tuple], present: list[int],
+                                 width: int, report: ImportReport) -> list[tuple]:
         """Lines rebuilt in full: a column the file lacks keeps the stored line's value, or the field's default for a
         line that is new. Stored lines are matched on the identity columns (spec_no, batch_no) the file has: without
         a 批次号 column a line matches the stored line of its spec_no, whatever that line's batch."""
@@ -388,7 +493,7 @@ class DocumentImporter:
             if missing and key in ambiguous:
                 report.add_error(line[0], self.layout.by_key(self.line_identity[0]).header, _(
                     "已保存的这张单据中有多行是这个商家编码（%(spec)s），文件缺少“%(columns)s”列，无法确定对应哪一行；"
-                    "请加上这一列后再导入") % {"spec": key[0], "columns": "、".join(missing)})
+                    "请加上这一列后再导入") % {"spec": key[0], "columns": "、".join(missing)}, doc_key)
                 continue
             if old is not None:
                 for index in set(range(width)) - set(present):
@@ -397,7 +502,7 @@ class DocumentImporter:
             rebuilt.append((line[0], *[full[i] for i in present], *[full[i] for i in range(width) if i not in present]))
         return rebuilt
 
-    def _check_lines(self, doc: _Doc, report: ImportReport) -> None:
+    def _check_lines(self, key: Any, doc: _Doc, report: ImportReport) -> None:
         """The same spec_no + batch_no twice in one document is an error."""
         if len(doc.lines) < 2:
             return
@@ -412,7 +517,7 @@ class DocumentImporter:
             if identity in seen:
                 report.add_error(line[0], spec_header, _(
                     "与第%(row)s行的商家编码和批次号相同（%(spec)s %(batch)s），同一单据中不能重复；请合并数量"
-                ) % {"row": seen[identity], "spec": identity[0], "batch": identity[1] or _("无批次")})
+                ) % {"row": seen[identity], "spec": identity[0], "batch": identity[1] or _("无批次")}, key)
             else:
                 seen[identity] = line[0]
 

@@ -1,14 +1,18 @@
 """Exporting documents with their lines: one row per line, the document's fields repeated, in the import's columns.
 
-The export has every column of the import layout (so it can be edited and imported again) followed by what only
-the portal knows (states, WDT's last message, JS numbers...), which the import ignores. Documents are read 1,000 at
-a time with their lines, so memory stays flat however many are exported.
+The export has every column of the import layout (so it can be edited and imported again), each line's 金额
+(quantity × price) after its price, then what only the portal knows (states, WDT's last message, JS numbers...):
+the import ignores these. A second sheet, 合计, gives the documents, lines, Σ quantity and Σ amount, so a file
+is checked against a statement without a formula; it is a sheet of its own, below no row of the data, because the
+import reads only the first sheet and a 合计 row there would be read as a document. Numbers keep every decimal.
+Documents are read 1,000 at a time with their lines, so memory stays flat however many are exported.
 """
 
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +20,10 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .columns import DOCUMENT, LINE
+from wdtportal.documents.numbers import amount
+from wdtportal.documents.registry import lines_of
+
+from .columns import AMOUNT_COLUMN, DOCUMENT, LINE
 from .documents import DocumentImporter
 
 CHUNK = 1000
@@ -53,12 +60,30 @@ def local_time(value: datetime.datetime | None) -> datetime.datetime | None:
 
 
 @dataclass
+class ExportTotals:
+    """What the exported rows add up to, counted while they stream out."""
+
+    documents: int = 0
+    lines: int = 0
+    quantity: Decimal = Decimal(0)
+    amount: Decimal = Decimal(0)
+
+    def rows(self) -> list[tuple[str, Any]]:
+        """The 合计 sheet: (label, value), in the language of the portal (as the export's headers)."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return [(_("导出时间"), local_time(timezone.now())), (_("单据数"), self.documents),
+                    (_("明细行数"), self.lines), (_("数量合计"), self.quantity), (_("金额合计"), self.amount)]
+
+
+@dataclass
 class ExportSheet:
-    """What an export resource hands to the file format: a title, the header and a stream of rows."""
+    """What an export resource hands to the file format: a title, the header, a stream of rows and, once they are
+    read, their totals."""
 
     title: str
     headers: list[str]
     rows: Iterator[list[Any]]
+    totals: ExportTotals | None = None
 
     def __bool__(self) -> bool:
         return True
@@ -77,6 +102,23 @@ def export_documents(importer: type[DocumentImporter], queryset: Any, extras: li
     line_fields = [fk, *[col.field_name for col in line_cols]]
     empty_line = [None] * len(line_cols)
     n_doc = len(doc_cols)
+    totals = ExportTotals()
+    # Where 金额 goes (after the price) and what it multiplies.
+    spec = lines_of(model)
+    line_names = [col.field_name for col in line_cols]
+    at_quantity = line_names.index(spec.quantity) if spec and spec.quantity in line_names else None
+    at_price = line_names.index(spec.price) if spec and spec.price in line_names else None
+    after = (at_price if at_price is not None else len(line_cols) - 1) + 1
+
+    def with_amount(line: tuple) -> list[Any]:
+        cells = [show(value) for show, value in zip(line_show, line, strict=True)]
+        worth = None
+        if at_quantity is not None and line[at_quantity] is not None:
+            totals.lines += 1
+            totals.quantity += line[at_quantity]
+            worth = amount(line[at_quantity], line[at_price]) if at_price is not None else None
+            totals.amount += worth or 0
+        return [*cells[:after], worth, *cells[after:]]
 
     def rows() -> Iterator[list[Any]]:
         documents = queryset.values_list(*doc_fields).iterator(chunk_size=CHUNK)
@@ -89,12 +131,14 @@ def export_documents(importer: type[DocumentImporter], queryset: Any, extras: li
                          .order_by(fk, "line_no", "id").values_list(*line_fields)):
                 lines[line[0]].append(line[1:])
             for row in chunk:
+                totals.documents += 1
                 head = [show(value) for show, value in zip(doc_show, row[1:n_doc + 1], strict=True)]
                 tail = [extra.show(value) for extra, value in zip(extras, row[n_doc + 1:], strict=True)]
                 for line in lines.get(row[0]) or [empty_line]:
-                    yield [*head, *[show(value) for show, value in zip(line_show, line, strict=True)], *tail]
+                    yield [*head, *with_amount(line), *tail]
 
+    line_headers = [col.header for col in line_cols]
     headers = [col.header for col in layout.columns if col.level == DOCUMENT]
-    headers += [col.header for col in line_cols]
+    headers += [*line_headers[:after], AMOUNT_COLUMN, *line_headers[after:]]
     headers += [extra.header for extra in extras]
-    return ExportSheet(title, headers, rows())
+    return ExportSheet(title, headers, rows(), totals)

@@ -40,6 +40,7 @@ class Sheet:
     data_rows: Iterator[tuple[int, Row]]
     # Cells that hold a formula: `(Excel row number, index of the column in header) in formula_cells`.
     formula_cells: FormulaCells = field(default_factory=FormulaCells)
+    name: str = ""  # the sheet's own name (none for CSV): an error copy keeps it
 
 
 def _blank(row: Row) -> bool:
@@ -71,6 +72,7 @@ def _read_excel(data: bytes, kind: str, limits: ImportLimits, formula_cells: For
         if not workbook.sheet_names:
             raise SpreadsheetError(_("表格是空的：文件里没有工作表。"))
         sheet = workbook.get_sheet_by_index(0)
+        name = str(workbook.sheet_names[0])
     except python_calamine.PasswordError:
         raise password_protected() from None
     except SpreadsheetError:
@@ -85,7 +87,8 @@ def _read_excel(data: bytes, kind: str, limits: ImportLimits, formula_cells: For
         raise too_many_rows(limits)
     rows = sheet.iter_rows()
     header, header_row = _split_header(rows, first_row)
-    return Sheet(kind, header, header_row, _numbered(rows, header_row + 1, limits), formula_cells.shifted(first_column))
+    return Sheet(kind, header, header_row, _numbered(rows, header_row + 1, limits), formula_cells.shifted(first_column),
+                 name)
 
 
 def _decode_csv(data: bytes) -> str:

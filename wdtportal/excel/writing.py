@@ -7,13 +7,14 @@ them back, so an exported file can be edited and imported again.
 
 import io
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from .columns import DOCUMENT, ERROR_COLUMN, Layout
 from .documents import ImportReport
@@ -24,6 +25,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 _BOLD = Font(bold=True)
 _REQUIRED = PatternFill("solid", fgColor="FFF2CC")
 _ERROR = Font(color="C00000", bold=True)
+_ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "light red fill" for bad values
 
 
 def _header_cells(sheet: Any, names: Sequence[str], required: set[str] = frozenset()) -> list[WriteOnlyCell]:
@@ -69,10 +71,8 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
     sheet.append([col.example for col in layout.columns])
 
     notes = workbook.create_sheet(_("填写说明"))
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 18
-    notes.column_dimensions["C"].width = 10
-    notes.column_dimensions["D"].width = 80
+    for letter, width in zip("ABCDEF", (16, 18, 8, 12, 44, 70), strict=True):
+        notes.column_dimensions[letter].width = width
     for line in (
         _("每行是一条明细；同一张单据的每一行都重复填写单据的表头信息（单号、物流、备注等），且必须一致。"),
         _("数据放在第一个工作表，第一行是列名；列的顺序不限，也可以用接口字段名（如 return_no）作列名。"),
@@ -84,37 +84,52 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
     ):
         notes.append([line])
     notes.append([])
-    notes.append(_header_cells(notes, [_("列名"), _("接口字段名"), _("必填"), _("说明")]))
+    # Each column's rules, read from the model field it fills (columns.Column): what the import will check.
+    names = [_("列名"), _("接口字段名"), _("必填"), _("最多字符数"), _("可填的值"), _("说明")]
+    notes.append(_header_cells(notes, names))
     for col in layout.columns:
         level = _("单据") if col.level == DOCUMENT else _("明细")
-        notes.append([col.header, col.key, _("是") if col.required else _("否"), f"[{level}] {col.note}"])
+        notes.append([col.header, col.key, _("是") if col.required else _("否"), col.max_length,
+                      col.allowed_values(), f"[{level}] {col.note}"])
     return _to_bytes(workbook)
 
 
-def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """An export: one header row, then the rows as they come (streamed)."""
+def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+              totals: Callable[[], Sequence[tuple[str, Any]]] | None = None) -> bytes:
+    """An export: one header row, then the rows as they come (streamed), filterable; and, when `totals` is given, a
+    second sheet 合计 with what it returns once the rows are written ((label, value) pairs)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, headers))
+    count = 0
     for row in rows:
         sheet.append(_as_text(sheet, row))
+        count += 1
+    if headers:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    if totals is not None:
+        summary = workbook.create_sheet(_("合计"))
+        summary.column_dimensions["A"].width = 14
+        summary.column_dimensions["B"].width = 20
+        for label, value in totals():
+            summary.append([_header_cells(summary, [label])[0], value])
     return _to_bytes(workbook)
 
 
 def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: ImportLimits | None = None) -> bytes:
-    """The clerk's own rows with an “错误” column saying what is wrong with each, errors first in the sheet order.
-
-    The rows are those of the uploaded file as read, so the clerk can fix them here and import this file again
-    (the “错误” column is ignored on import as an unknown column).
-    """
+    """The clerk's own rows, in her own sheet (its name kept), with an “错误” column first saying what is wrong with
+    each row (`第34行（CR…）退货数量: 必须大于0`), the rows with errors filled red, the header and the 错误 column
+    frozen. Fixed here, the file imports again as it is: the “错误” column is ignored on import."""
     by_row: dict[int, list[str]] = {}
     for error in report.errors:
-        by_row.setdefault(error.row, []).append(f"{error.column}: {error.message}" if error.column else error.message)
+        by_row.setdefault(error.row, []).append(str(error))
     sheet_in = open_sheet(data, file_name, limits)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("导入数据"))
-    sheet.freeze_panes = "A2"
+    stem = file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    sheet = workbook.create_sheet(_sheet_title(sheet_in.name or stem or _("导入数据")))
+    sheet.freeze_panes = "B2"
+    sheet.column_dimensions["A"].width = 60
     header = list(sheet_in.header)
     rows = sheet_in.data_rows
     copy_header = getattr(report, "copy_header", None)
@@ -122,18 +137,38 @@ def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: I
         # The first row is data (a stop-waiting list without a header): it goes below a header of our own.
         rows = itertools.chain([(sheet_in.header_row, header)], rows)
         header = list(copy_header)
-    sheet.append(_header_cells(sheet, [*["" if v is None else v for v in header], ERROR_COLUMN]))
+    error_head = _header_cells(sheet, [ERROR_COLUMN])[0]
+    error_head.font = _ERROR
+    sheet.append([error_head, *_header_cells(sheet, ["" if v is None else v for v in header])])
     width = len(header)
     for number, row in rows:
         values = list(row[:width]) + [""] * (width - len(row))
         messages = by_row.get(number)
-        values = _as_text(sheet, values)
-        if messages:
-            cell = WriteOnlyCell(sheet, value="；".join(messages))
-            cell.data_type = "s"
-            cell.font = _ERROR
-            cell.alignment = Alignment(wrap_text=False)
-            sheet.append([*values, cell])
-        else:
-            sheet.append(values)
+        if not messages:
+            sheet.append([None, *_as_text(sheet, values)])
+            continue
+        cell = WriteOnlyCell(sheet, value="；".join(messages))
+        cell.data_type = "s"
+        cell.font = _ERROR
+        cell.fill = _ERROR_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.append([cell, *_filled(sheet, values)])
     return _to_bytes(workbook)
+
+
+def _filled(sheet: Any, values: Sequence[Any]) -> list[WriteOnlyCell]:
+    """A row with an error, each cell on the red fill (text that starts with "=" stays text)."""
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if value.__class__ is str and value[:1] == "=":
+            cell.data_type = "s"
+        cell.fill = _ERROR_FILL
+        cells.append(cell)
+    return cells
+
+
+def _sheet_title(name: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    title = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name)).strip("'")[:31]
+    return title or _("导入数据")

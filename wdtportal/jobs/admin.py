@@ -17,7 +17,7 @@ from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
 
 from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
-from .progress import job_progress
+from .progress import ITEM_LABELS, job_progress
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -35,15 +35,15 @@ class KindFilter(admin.SimpleListFilter):
 
 @admin.register(Job)
 class JobAdmin(OfferedLookupsOnly):
-    list_display = ("number", "kind_display", "label", "created_by", "created_at", "status_badge", "progress", "total",
-                    "done", "failed", "unknown", "skipped", "finished_at")
+    list_display = ("number", "kind_display", "label_shown", "created_by", "created_at", "status_badge", "progress",
+                    "total", "done_count", "failed", "unknown", "skipped", "finished_at")
     list_display_links = ("number", "kind_display")
     list_filter = (KindFilter, "created_at", "created_by")
     search_fields = ("label", "items__label")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
-    readonly_fields = ("kind_display", "label", "created_by", "created_at", "started_at", "finished_at", "total",
-                       "done", "failed", "unknown", "skipped", "message", "progress_link")
+    readonly_fields = ("kind_display", "label_shown", "created_by", "created_at", "started_at", "finished_at", "total",
+                       "done_count", "failed", "unknown", "skipped", "message", "progress_link")
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -69,6 +69,14 @@ class JobAdmin(OfferedLookupsOnly):
     @admin.display(description=_("操作"), ordering="kind")
     def kind_display(self, obj: Job) -> str:
         return obj.get_kind_display()
+
+    @admin.display(description=_("已完成"), ordering="done")
+    def done_count(self, obj: Job) -> int:
+        return obj.done
+
+    @admin.display(description=_("说明"), ordering="label")
+    def label_shown(self, obj: Job) -> str:
+        return obj.label_display
 
     @admin.display(description=_("状态"))
     def status_badge(self, obj: Job) -> str:
@@ -101,7 +109,7 @@ class JobAdmin(OfferedLookupsOnly):
     def progress_view(self, request: HttpRequest, job_id: str) -> HttpResponse:
         job = self._job_for(request, job_id)
         progress = job_progress(job=job, **self._page_args(request))
-        filters = [("", _("全部"))] + [(value, label) for value, label in ItemState.choices]
+        filters = [("", _("全部"))] + [(value, ITEM_LABELS[value]) for value in ItemState.values]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -117,7 +125,8 @@ class JobAdmin(OfferedLookupsOnly):
 
     def progress_json(self, request: HttpRequest, job_id: str) -> JsonResponse:
         job = self._job_for(request, job_id)
-        return JsonResponse(job_progress(job=job, **self._page_args(request)),
+        # What the documents are worth changes only as they finish: summed once the job has (the last poll).
+        return JsonResponse(job_progress(job=job, amounts=job.finished_at is not None, **self._page_args(request)),
                             json_dumps_params={"ensure_ascii": False})
 
 

@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .kinds import kind_label
+from .labels import label_display
 
 
 class JobStatus(models.TextChoices):
@@ -44,7 +46,7 @@ class Job(models.Model):
 
     class Meta:
         verbose_name = _("后台任务")
-        verbose_name_plural = _("后台任务")
+        verbose_name_plural = pgettext_lazy("复数", "后台任务")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -52,6 +54,11 @@ class Job(models.Model):
 
     def get_kind_display(self) -> str:
         return kind_label(self.kind)
+
+    @property
+    def label_display(self) -> str:
+        """The label in the reader's language, whatever the language of who started the job (see labels.py)."""
+        return label_display(self.label)
 
     @property
     def status(self) -> str:
@@ -93,7 +100,7 @@ class JobItem(models.Model):
 
     class Meta:
         verbose_name = _("任务单据")
-        verbose_name_plural = _("任务单据")
+        verbose_name_plural = pgettext_lazy("复数", "任务单据")
         ordering = ["job", "position"]
         constraints = [models.UniqueConstraint(fields=["job", "object_id"], name="jobitem_unique_document")]
         indexes = [models.Index(fields=["job", "state", "claimed_by"])]
@@ -116,7 +123,7 @@ class JobRunner(models.Model):
 
     class Meta:
         verbose_name = _("任务执行者")
-        verbose_name_plural = _("任务执行者")
+        verbose_name_plural = pgettext_lazy("复数", "任务执行者")
         ordering = ["job", "started_at"]
 
     def __str__(self) -> str:

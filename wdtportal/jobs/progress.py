@@ -10,6 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from wdtportal.documents.numbers import money
+from wdtportal.documents.totals import documents_amount
 
 from .kinds import KINDS
 from .models import ItemState, Job
@@ -17,10 +21,36 @@ from .models import ItemState, Job
 # Documents per page on the job's page.
 ITEMS_PER_PAGE = 100
 
+# The words of the job's page for the outcome of each document, as the rest of the portal says them: 已完成 is WDT
+# accepting it (the stored choices predate that vocabulary; their names are shown nowhere else).
+ITEM_LABELS = {
+    ItemState.PENDING: _lazy("待处理"),
+    ItemState.DONE: _lazy("已完成"),
+    ItemState.FAILED: _lazy("失败"),
+    ItemState.UNKNOWN: _lazy("结果未知"),
+    ItemState.SKIPPED: _lazy("跳过"),
+}
 
-def job_progress(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
+
+def item_label(state: str) -> str:
+    return str(ITEM_LABELS.get(state, state))
+
+
+def job_amounts(job: Job) -> dict[str, str] | None:
+    """What the job's documents are worth, and those of them WDT accepted (已完成): for checking a day's sends
+    against the statements. One query over the job's documents' lines; None for a job that is not documents."""
+    spec = KINDS.get(job.kind)
+    if spec is None:
+        return None
+    total, done = documents_amount(spec.model, job.items.values("object_id"),
+                                   done=job.items.filter(state=ItemState.DONE).values("object_id"))
+    return {"amount": money(total), "amount_done": money(done)}
+
+
+def job_progress(*, job: Job, page: Any = 1, state: str = "", amounts: bool = True) -> dict[str, Any]:
     """What the job page shows: counts, rate over the last half minute, time left, and one page of its documents,
-    each with its outcome, message and a link to it (`state`: only the documents with that outcome)."""
+    each with its outcome, message and a link to it (`state`: only the documents with that outcome). `amounts`:
+    with what the documents are worth (`job_amounts`; the page's polling asks only once the job has finished)."""
     now = timezone.now()
     processed = job.processed
     window = timedelta(seconds=30)
@@ -49,9 +79,11 @@ def job_progress(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any]:
         "percent": round(100 * processed / job.total, 1) if job.total else (100.0 if job.finished_at else 0.0),
         "rate": round(rate, 2),
         "seconds_left": round(left / rate) if rate > 0 and not job.finished_at else None,
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        # In the active time zone (Asia/Shanghai), as every time the portal shows.
+        "started_at": timezone.localtime(job.started_at).isoformat() if job.started_at else None,
+        "finished_at": timezone.localtime(job.finished_at).isoformat() if job.finished_at else None,
         "message": job.message,
+        **((job_amounts(job) or {}) if amounts else {}),
         **job_items_page(job=job, page=page, state=state),
     }
 
@@ -75,7 +107,7 @@ def job_items_page(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any
         span = _("没有单据")
     return {
         "items": [
-            {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": i.get_state_display(),
+            {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": item_label(i.state),
              "message": i.message, "url": change_url(i.object_id) if change_url else ""}
             for i in shown.object_list
         ],

@@ -23,6 +23,7 @@ from wdtportal.documents.states import DocumentState
 from wdtportal.documents.transitions import move_many
 
 from .kinds import get_kind
+from .labels import job_label
 from .models import ItemState, Job, JobItem
 from .queueing import enqueue_runners
 
@@ -53,7 +54,7 @@ def job_start(*, kind: str, documents: Iterable[Any], user: Any, label: str = ""
         for start in range(0, len(ids), LOOKUP_CHUNK):  # a stop-waiting list may name 100,000 returns
             locked = spec.model._default_manager.select_for_update().filter(pk__in=ids[start:start + LOOKUP_CHUNK])
             by_id.update((doc.pk, doc) for doc in locked)
-        job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=len(by_id),
+        job = Job.objects.create(kind=kind, label=job_label(label)[:200], created_by=_real_user(user), total=len(by_id),
                                  language=_language(language))
         items = []
         for position, pk in enumerate(dict.fromkeys(ids)):
@@ -93,7 +94,7 @@ def job_start_call(*, kind: str, call_path: str, call_kwargs: dict[str, Any], us
     (`language`, by default the active one), so that its messages read as the page that started it.
     """
     with transaction.atomic():
-        job = Job.objects.create(kind=kind, label=label[:200], created_by=_real_user(user), total=total,
+        job = Job.objects.create(kind=kind, label=job_label(label)[:200], created_by=_real_user(user), total=total,
                                  call_path=call_path, call_kwargs=call_kwargs, language=_language(language))
         transaction.on_commit(lambda: enqueue_runners(job.pk, runners=1))
     return job

@@ -11,7 +11,7 @@ was read in full. Here:
 - `FilesOnlyWhereExpected`, the first upload handler, skips every file part posted to any other page: it is never
   stored, in memory or on disk.
 
-The proxy in front should refuse larger bodies too (README, Security); this is the portal's own guard.
+The proxy in front should refuse larger bodies too (docs/operations.md, Security); this is the portal's own guard.
 """
 
 from __future__ import annotations

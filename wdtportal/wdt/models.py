@@ -5,7 +5,9 @@ Only the business payload is stored; credentials, salt and sign never are.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Gateway(models.TextChoices):
@@ -49,12 +51,14 @@ class WdtCall(models.Model):
 
     class Meta:
         verbose_name = _("接口调用记录")
-        verbose_name_plural = _("接口调用记录")
+        verbose_name_plural = pgettext_lazy("复数", "接口调用记录")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["document_type", "document_id"])]
 
     def __str__(self) -> str:
-        return f"{self.method} {self.get_outcome_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+        # In the active time zone (Asia/Shanghai), as every time the portal shows: UTC would be the day before
+        # until 08:00.
+        return f"{self.method} {self.get_outcome_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M:%S}"
 
 
 class GatewayPace(models.Model):
@@ -72,7 +76,7 @@ class GatewayPace(models.Model):
 
     class Meta:
         verbose_name = _("网关节流状态")
-        verbose_name_plural = _("网关节流状态")
+        verbose_name_plural = pgettext_lazy("复数", "网关节流状态")
 
     def __str__(self) -> str:
         return self.get_gateway_display()
@@ -88,7 +92,7 @@ class GatewaySlot(models.Model):
 
     class Meta:
         verbose_name = _("网关并发槽")
-        verbose_name_plural = _("网关并发槽")
+        verbose_name_plural = pgettext_lazy("复数", "网关并发槽")
         constraints = [models.UniqueConstraint(fields=["gateway", "number"], name="gatewayslot_unique_number")]
 
     def __str__(self) -> str:

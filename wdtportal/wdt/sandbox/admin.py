@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from wdtportal.admin_lookups import OfferedLookupsOnly
 
@@ -67,10 +69,20 @@ class SandboxReturnLineInline(admin.TabularInline):
 
 @admin.register(SandboxReturn)
 class SandboxReturnAdmin(ReadOnlyAdmin):
-    list_display = ("return_no", "waiting", "stopped_at", "created_at")
-    list_filter = ("waiting",)
+    list_display = ("return_no", "waiting", "stopped_at", "origin", "created_at")
+    list_filter = ("waiting", "learnt_from")
     search_fields = ("return_no",)
+    fields = ("return_no", "waiting", "stopped_at", "origin", "created_at")
+    readonly_fields = fields
     inlines = [SandboxReturnLineInline]
+
+    @admin.display(description=_("来源"), ordering="learnt_from")
+    def origin(self, obj: SandboxReturn) -> str:
+        """Seeded, or learnt in training mode (WDT_SANDBOX_TRAINING) from which call: a clerk's own return."""
+        if not obj.learnt:
+            return str(_("预置"))
+        return format_html('<span class="sandbox-learnt">{}</span>',
+                           _("培训模式学到（%(call)s）") % {"call": obj.get_learnt_from_display()})
 
 
 @admin.register(SandboxOutbound)

@@ -6,23 +6,40 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class LearntFrom(models.TextChoices):
+    """The call from which the sandbox, in training mode, learnt a return it did not know."""
+
+    OUTBOUND = "outbound", _("推送出库单")
+    STOP_WAITING = "stop_waiting", _("停止等待")
+    SETTLEMENT = "settlement", _("创建结算单")
 
 
 class SandboxReturn(models.Model):
-    """A purchase return (采购退货单) as the ERP knows it; `waiting` turns off when it is stopped (停止等待)."""
+    """A purchase return (采购退货单) as the ERP knows it; `waiting` turns off when it is stopped (停止等待).
+    `learnt_from`: empty for a return seeded (the demo set, tests), else the call it was learnt from in training
+    mode (WDT_SANDBOX_TRAINING)."""
 
     return_no = models.CharField(_("退货单号"), max_length=40, unique=True)
     waiting = models.BooleanField(_("等待中"), default=True)
     stopped_at = models.DateTimeField(_("停止等待时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    learnt_from = models.CharField(_("学习自"), max_length=20, choices=LearntFrom.choices, blank=True,
+                                   help_text=_("培训模式下从推送的内容学到的退货单；空白表示预置的退货单"))
 
     class Meta:
         verbose_name = _("沙箱采购退货单")
-        verbose_name_plural = _("沙箱采购退货单")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱采购退货单")
         ordering = ["return_no"]
 
     def __str__(self) -> str:
         return self.return_no
+
+    @property
+    def learnt(self) -> bool:
+        return bool(self.learnt_from)
 
 
 class SandboxReturnLine(models.Model):
@@ -34,7 +51,7 @@ class SandboxReturnLine(models.Model):
 
     class Meta:
         verbose_name = _("沙箱退货明细")
-        verbose_name_plural = _("沙箱退货明细")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱退货明细")
         ordering = ["purchase_return", "id"]
 
     def __str__(self) -> str:
@@ -51,7 +68,7 @@ class SandboxOutbound(models.Model):
 
     class Meta:
         verbose_name = _("沙箱出库单")
-        verbose_name_plural = _("沙箱出库单")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱出库单")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -68,7 +85,7 @@ class SandboxSettlement(models.Model):
 
     class Meta:
         verbose_name = _("沙箱结算单")
-        verbose_name_plural = _("沙箱结算单")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱结算单")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -83,7 +100,7 @@ class SandboxCounter(models.Model):
 
     class Meta:
         verbose_name = _("沙箱编号计数器")
-        verbose_name_plural = _("沙箱编号计数器")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱编号计数器")
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
@@ -113,7 +130,7 @@ class FaultSettings(models.Model):
 
     class Meta:
         verbose_name = _("沙箱故障设置")
-        verbose_name_plural = _("沙箱故障设置")
+        verbose_name_plural = pgettext_lazy("复数", "沙箱故障设置")
 
     def __str__(self) -> str:
         return str(_("沙箱故障设置"))

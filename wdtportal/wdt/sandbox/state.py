@@ -8,17 +8,25 @@ Demo set (`seed_demo_set`, loaded by `manage.py load_demo`): 40 purchase returns
 all waiting. Return number i (1…40) has (i mod 4) + 1 lines; its line k (1…) is spec_no `SKU{i:03d}-{k}`,
 num 2·k, price (10 + i).{25·k mod 100} (e.g. CR2026110001: SKU001-1 × 2 @ 11.25, SKU001-2 × 4 @ 11.50), and
 every fifth return (i = 5, 10, …) carries batch_no `B{i:03d}` on each line.
+
+Training mode (`WDT_SANDBOX_TRAINING`, on in `make demo`): a return the sandbox does not know is not refused
+(采购退货单号不存在) but learnt from the call that names it, as a clerk's own file would have it in WDT: an outbound
+push or a settlement brings its lines (detail_list), a stop-waiting its number; a learnt return also learns a line
+it did not have yet. Returns seeded (the demo set, tests) are never changed by what is pushed: a wrong spec_no is
+still refused, so the demo keeps showing a refusal.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import (
     FaultSettings,
+    LearntFrom,
     SandboxCounter,
     SandboxOutbound,
     SandboxReturn,
@@ -38,7 +46,8 @@ def seed_return(return_no: str, lines: list[dict[str, Any]] | None = None, *, wa
     """Make the sandbox know `return_no` with these lines (dicts of spec_no, num, batch_no, price); replaces any."""
     with transaction.atomic():
         purchase_return, _ = SandboxReturn.objects.update_or_create(
-            return_no=return_no, defaults={"waiting": waiting, "stopped_at": None if waiting else timezone.now()})
+            return_no=return_no, defaults={"waiting": waiting, "stopped_at": None if waiting else timezone.now(),
+                                           "learnt_from": ""})
         purchase_return.lines.all().delete()
         SandboxReturnLine.objects.bulk_create(
             SandboxReturnLine(
@@ -82,13 +91,62 @@ def reset() -> None:
             model.objects.all().delete()
 
 
+# --- training mode: learning what a clerk's own file names ---------------------------------------------
+
+def training() -> bool:
+    return bool(getattr(settings, "WDT_SANDBOX_TRAINING", False))
+
+
+def _learnt_lines(lines: list[dict[str, Any]], quantity: str) -> list[dict[str, Any]]:
+    return [{"spec_no": str(line["spec_no"]), "num": line.get(quantity) or "1", "batch_no": line.get("batch_no", ""),
+             "price": line.get("price")} for line in lines]
+
+
+def learn(return_no: str, lines: list[dict[str, Any]], source: str) -> SandboxReturn:
+    """In training mode: know `return_no` from now on, learnt from `source` (a LearntFrom), with these lines
+    (dicts of spec_no, num, batch_no, price). A return learnt meanwhile by a concurrent call is the one kept."""
+    try:
+        with transaction.atomic():
+            purchase_return = SandboxReturn.objects.create(return_no=return_no, learnt_from=source)
+            SandboxReturnLine.objects.bulk_create(_line(purchase_return, line) for line in lines)
+    except IntegrityError:
+        purchase_return = SandboxReturn.objects.get(return_no=return_no)
+    return purchase_return
+
+
+def _line(purchase_return: SandboxReturn, line: dict[str, Any]) -> SandboxReturnLine:
+    return SandboxReturnLine(
+        purchase_return=purchase_return, spec_no=line["spec_no"], num=Decimal(str(line.get("num", "1"))),
+        batch_no=line.get("batch_no", "") or "",
+        price=Decimal(str(line["price"])) if line.get("price") not in (None, "") else None)
+
+
+def _known_or_learnt(return_no: str, lines: list[dict[str, Any]], quantity: str,
+                     source: str) -> SandboxReturn | None:
+    """The return the call names: known, or (training mode) learnt from the call's lines; None if unknown."""
+    purchase_return = SandboxReturn.objects.filter(return_no=return_no).first()
+    if purchase_return is None and training():
+        purchase_return = learn(return_no, _learnt_lines(lines, quantity), source)
+    elif purchase_return is not None and purchase_return.learnt and training():
+        # A learnt return learns the lines a later call brings (a settlement of a return learnt from its stop).
+        known = set(purchase_return.lines.values_list("spec_no", flat=True))
+        new = [line for line in _learnt_lines(lines, quantity) if line["spec_no"] not in known]
+        SandboxReturnLine.objects.bulk_create(_line(purchase_return, line) for line in new)
+    return purchase_return
+
+
 # --- what each call does ---------------------------------------------------------------------------
 
 def stop_waiting(return_nos: list[str]) -> list[dict[str, str]]:
-    """`purchase.PurchaseReturn.pending`: stop the known returns; one error_info entry per unknown number.
+    """`purchase.PurchaseReturn.pending`: stop the known returns; one error_info entry per unknown number (in
+    training mode an unknown number is learnt and stopped).
 
     Stopping a return that is already stopped succeeds again (a retry must not turn into an error).
     """
+    if training():
+        for return_no in set(return_nos) - set(
+                SandboxReturn.objects.filter(return_no__in=return_nos).values_list("return_no", flat=True)):
+            learn(return_no, [], LearntFrom.STOP_WAITING)
     known = set(SandboxReturn.objects.filter(return_no__in=return_nos).values_list("return_no", flat=True))
     SandboxReturn.objects.filter(return_no__in=known, waiting=True).update(waiting=False, stopped_at=timezone.now())
     return [{"order_no": no, "message": UNKNOWN_RETURN} for no in return_nos if no not in known]
@@ -114,7 +172,7 @@ def push_outbound(info: dict[str, Any]) -> PushResult:
     existing = SandboxOutbound.objects.filter(outer_no=outer_no).first()
     if existing is not None:
         return PushResult(existing, created=False)
-    purchase_return = SandboxReturn.objects.filter(return_no=str(info["return_no"])).first()
+    purchase_return = _known_or_learnt(str(info["return_no"]), info["detail_list"], "num", LearntFrom.OUTBOUND)
     if purchase_return is None:
         raise Refusal(f"{UNKNOWN_RETURN}：{info['return_no']}")
     _check_spec_nos(purchase_return, info["detail_list"])
@@ -147,11 +205,13 @@ def create_settlement(order: dict[str, Any], lines: list[dict[str, Any]]) -> San
     return_no = str(order["return_no"])
     if parse_flag(order.get("fuzzy_query", False)):
         matches = list(SandboxReturn.objects.filter(return_no__icontains=return_no)[:2])
+        if not matches and training():
+            matches = [_known_or_learnt(return_no, lines, "settle_num", LearntFrom.SETTLEMENT)]
         if len(matches) != 1:
             raise Refusal(FUZZY_NO_SINGLE_MATCH)
         purchase_return = matches[0]
     else:
-        purchase_return = SandboxReturn.objects.filter(return_no=return_no).first()
+        purchase_return = _known_or_learnt(return_no, lines, "settle_num", LearntFrom.SETTLEMENT)
         if purchase_return is None:
             raise Refusal(f"{UNKNOWN_RETURN}：{return_no}")
     _check_spec_nos(purchase_return, lines)
