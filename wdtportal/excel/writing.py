@@ -1,8 +1,9 @@
 """Writing .xlsx files: import templates, exports of documents with their lines, and error copies of a bad file.
 
-openpyxl's write-only mode streams rows to the file, so an export of 100,000 lines does not hold a workbook in
-memory. Numbers are written as numbers (Decimal), yes/no as 是/否 and choices by name, exactly as the import reads
-them back, so an exported file can be edited and imported again.
+Exports are streamed by xlsx_stream.py (openpyxl is too slow for 300,000 lines, see there); templates and error
+copies, which need colours, use openpyxl's write-only mode. Numbers are written as numbers (Decimal), yes/no as
+是/否 and choices by name, exactly as the import reads them back, so an exported file can be edited and imported
+again.
 """
 
 import io
@@ -19,6 +20,7 @@ from .columns import DOCUMENT, ERROR_COLUMN, Layout
 from .documents import ImportReport
 from .limits import ImportLimits
 from .reading import open_sheet
+from .xlsx_stream import write_xlsx
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BOLD = Font(bold=True)
@@ -92,14 +94,10 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
 
 
 def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """An export: one header row, then the rows as they come (streamed)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append(_header_cells(sheet, headers))
-    for row in rows:
-        sheet.append(_as_text(sheet, row))
-    return _to_bytes(workbook)
+    """An export: one header row, then the rows as they come (streamed by xlsx_stream, as the export job's file)."""
+    out = io.BytesIO()
+    write_xlsx(out, title, headers, rows)
+    return out.getvalue()
 
 
 def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: ImportLimits | None = None) -> bytes:
