@@ -1,0 +1,105 @@
+"""Adding documents to a job: all at once when it starts with a list (`job_start`), or, for a job that recorded a
+selection (selection.py), in the worker, 500 documents a transaction (`job_expand`).
+
+Either way each document becomes an item of the job: one in a state the job's kind may queue moves to queued
+(recorded in its history, so no other job takes it); any other is an item skipped with the reason. A job that
+sends again (a supervisor's decision) queues only documents in unknown.
+
+The expansion can be cut anywhere (kill -9) and run again: each chunk is one transaction that adds the next
+documents after the highest id already in the job (JobItem is unique on (job, object_id)), under the job's row
+lock, so two runners never add the same document and a re-run takes up where the last commit left off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from wdtportal.documents.sending import refusal_reason
+from wdtportal.documents.states import DocumentState
+from wdtportal.documents.transitions import move_many
+
+from .kinds import KindSpec, get_kind
+from .models import ItemState, Job, JobItem
+from .selection import selection_queryset
+
+# Documents read, locked and queued per transaction (one `pk IN (...)` of 100,000 ids is too many for SQLite).
+CHUNK = 500
+
+
+def skip_reason(state: str, *, sends_again: bool = False) -> str:
+    """Why a job does not queue a document in `state` (see `KindSpec.queueable`)."""
+    if state == DocumentState.QUEUED:
+        return _("已在另一个后台任务中排队，本任务不再发送")
+    if sends_again:
+        return _("状态不是“结果未知”，无需处理")
+    return refusal_reason(state)
+
+
+def queue_documents(job: Job, spec: KindSpec, documents: Sequence[Any], *, user: Any) -> None:
+    """Add `documents` (locked by the caller's transaction, in their order) to `job` after the items it has, and
+    queue those the kind may queue. Updates `job.total` and `job.skipped` in memory; the caller saves them."""
+    now = timezone.now()
+    items, queueable = [], []
+    for position, doc in enumerate(documents, start=job.total):
+        state = getattr(doc, spec.state_field)
+        item = JobItem(job=job, position=position, object_id=doc.pk, label=str(doc)[:200], previous_state=state)
+        if state in spec.queueable:
+            queueable.append(doc)
+        else:
+            item.state = ItemState.SKIPPED
+            item.message = skip_reason(state, sends_again=spec.sends_again)
+            item.finished_at = now
+        items.append(item)
+    JobItem.objects.bulk_create(items, batch_size=CHUNK)
+    reason = _("主管确认后重新发送，加入后台任务 #%(id)s") if spec.sends_again else _("加入后台任务 #%(id)s")
+    for start in range(0, len(queueable), CHUNK):
+        move_many(queueable[start:start + CHUNK], spec.state_field, DocumentState.QUEUED, user=user,
+                  reason=reason % {"id": job.pk})
+    job.total += len(items)
+    job.skipped += len(items) - len(queueable)
+
+
+def job_expand(*, job: Job, stop: threading.Event | None = None) -> bool:
+    """Turn the job's selection into items, a chunk a transaction, reporting on the job's page as it goes.
+    Returns True once the whole selection is in the job (False if `stop` was set first)."""
+    spec = get_kind(job.kind)
+    documents = selection_queryset(spec.model, job.selection, job.created_by)
+    while stop is None or not stop.is_set():
+        if _expand_chunk(job, spec, documents):
+            return True
+    return False
+
+
+def _expand_chunk(job: Job, spec: KindSpec, documents: Any) -> bool:
+    """Add the next chunk of the selection; True when there was none left (the job is then prepared)."""
+    manager = spec.model._default_manager
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.prepared_at:
+            return True
+        after = JobItem.objects.filter(job=locked).aggregate(last=Max("object_id"))["last"]
+        page = documents.order_by("pk")
+        if after is not None:
+            page = page.filter(pk__gt=after)
+        ids = list(page.values_list("pk", flat=True)[:CHUNK])
+        # Locked and read again: the state decides (a document may have been sent since the list was read).
+        chunk = list(manager.select_for_update().filter(pk__in=ids).order_by("pk")) if ids else []
+        if chunk:
+            queue_documents(locked, spec, chunk, user=locked.created_by)
+            locked.message = _("正在准备：已加入 %(n)s 张…") % {"n": number_format(locked.total, force_grouping=True)}
+        elif not ids:
+            locked.prepared_at = timezone.now()
+            locked.message = "" if locked.total else _("所选范围内没有单据，没有发送任何内容。")
+        # (ids but no chunk: those documents were deleted meanwhile; the next page starts after them.)
+        locked.save(update_fields=["total", "skipped", "message", "prepared_at"])
+    job.total, job.skipped, job.message, job.prepared_at = (locked.total, locked.skipped, locked.message,
+                                                            locked.prepared_at)
+    return not ids
