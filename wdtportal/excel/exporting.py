@@ -65,7 +65,9 @@ class ExportSheet:
 
 
 def export_documents(importer: type[DocumentImporter], queryset: Any, extras: list[ExtraColumn],
-                     title: str) -> ExportSheet:
+                     title: str, progress: Callable[[int], None] | None = None) -> ExportSheet:
+    """The documents of `queryset` (in its order) with their lines, streamed. `progress(documents read)` is called
+    after each chunk of CHUNK documents."""
     layout = importer.layout
     model = importer.document_model
     doc_cols = [col for col in layout.columns if col.level == DOCUMENT]
@@ -80,10 +82,12 @@ def export_documents(importer: type[DocumentImporter], queryset: Any, extras: li
 
     def rows() -> Iterator[list[Any]]:
         documents = queryset.values_list(*doc_fields).iterator(chunk_size=CHUNK)
+        read = 0
         while True:
             chunk = [row for _, row in zip(range(CHUNK), documents, strict=False)]
             if not chunk:
                 return
+            read += len(chunk)
             lines: dict[int, list[tuple]] = defaultdict(list)
             for line in (importer.line_model.objects.filter(**{f"{fk}__in": [row[0] for row in chunk]})
                          .order_by(fk, "line_no", "id").values_list(*line_fields)):
@@ -93,6 +97,8 @@ def export_documents(importer: type[DocumentImporter], queryset: Any, extras: li
                 tail = [extra.show(value) for extra, value in zip(extras, row[n_doc + 1:], strict=True)]
                 for line in lines.get(row[0]) or [empty_line]:
                     yield [*head, *[show(value) for show, value in zip(line_show, line, strict=True)], *tail]
+            if progress is not None:
+                progress(read)
 
     headers = [col.header for col in layout.columns if col.level == DOCUMENT]
     headers += [col.header for col in line_cols]

@@ -1,19 +1,28 @@
-"""Jobs in the admin: the list, and each job's live progress page (a JSON endpoint polled every 1.5 s) listing
-every document of the job, page by page, with its outcome and message."""
+"""Jobs in the admin: the list, each job's live progress page (a JSON endpoint polled every 1.5 s) listing every
+document of the job, page by page, with its outcome and message, and the download of the file a job made (an
+export) for whoever may see the job and what the file holds."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext_lazy as _
 
+from .files import job_file_chunks, job_file_may_download, job_file_of
 from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
 from .progress import job_progress
@@ -58,6 +67,8 @@ class JobAdmin(admin.ModelAdmin):
                  name=f"{opts.app_label}_{opts.model_name}_progress"),
             path("<int:job_id>/progress.json", self.admin_site.admin_view(self.progress_json),
                  name=f"{opts.app_label}_{opts.model_name}_progress_json"),
+            path("<int:job_id>/download/", self.admin_site.admin_view(self.download_view),
+                 name=f"{opts.app_label}_{opts.model_name}_download"),
             *super().get_urls(),
         ]
 
@@ -114,6 +125,22 @@ class JobAdmin(admin.ModelAdmin):
             "state_query": urlencode({"state": progress["items_state"]}) if progress["items_state"] else "",
         }
         return TemplateResponse(request, "admin/jobs/job/progress.html", context)
+
+    def download_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """The job's file (an export), streamed a chunk at a time, to whoever may see the job and what it holds."""
+        job = self._job_for(request, job_id)
+        file = job_file_of(job)
+        if file is None:
+            raise Http404
+        if not job_file_may_download(file, request.user):
+            raise PermissionDenied
+        if file.removed_at is not None:
+            messages.error(request, _("文件已超过保留时间并已删除，请重新导出。"))
+            return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
+        response = StreamingHttpResponse(job_file_chunks(file), content_type=file.content_type)
+        response["Content-Length"] = str(file.size)
+        response["Content-Disposition"] = content_disposition_header(True, file.name)
+        return response
 
     def progress_json(self, request: HttpRequest, job_id: int) -> JsonResponse:
         job = self._job_for(request, job_id)

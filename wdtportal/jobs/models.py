@@ -140,7 +140,7 @@ class JobRunner(models.Model):
 class JobFile(models.Model):
     """The file a job made (an export), kept in the database so that any web server can hand it out whichever
     machine the worker ran on; in chunks (`JobFileChunk`) so that neither the worker nor the download holds it
-    whole. The workers' maintenance removes it after JOBS_EXPORT_KEEP_HOURS (files.py)."""
+    whole. The workers' maintenance removes its content after JOBS_EXPORT_KEEP_HOURS (files.py)."""
 
     job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="file")
     name = models.CharField(_("文件名"), max_length=255)
@@ -149,6 +149,8 @@ class JobFile(models.Model):
     # Who may download it, besides seeing the job: the permission to view what it holds (e.g. returns.view_...).
     permission = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    # When the maintenance removed its content (the row stays, so that the job's page can say so).
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("任务文件")
