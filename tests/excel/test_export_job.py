@@ -5,6 +5,7 @@ after JOBS_EXPORT_KEEP_HOURS."""
 
 import io
 import re
+import threading
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
@@ -14,10 +15,12 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from returns.excel_admin import ReturnsResource
 from returns.models import OutboundLine, PurchaseReturn
 from tests.excel.test_admin_flow import sheet_rows
 from tests.factories import clerk, make_return, supervisor  # noqa: F401
@@ -197,3 +200,30 @@ def test_an_export_job_whose_starter_may_no_longer_see_the_returns_ends_with_the
     job.refresh_from_db()
     assert job.finished_at and "发起人已没有查看这些单据的权限" in job.message
     assert not JobFile.objects.exists()
+
+
+def test_the_export_writes_its_progress_between_reads_while_another_connection_writes(clerk):  # noqa: F811
+    """A read left open across the export (a cursor streaming the documents) would make SQLite refuse the job's
+    progress as "database is locked" as soon as another connection (a runner's heartbeat) wrote meanwhile."""
+    seed_returns(2500, prefix="CRH", lines=1)
+    job = Job.objects.create(kind=EXPORT, created_by=clerk)
+    reported = []
+
+    def heartbeat() -> None:
+        try:
+            Job.objects.filter(pk=job.pk).update(label="heartbeat")
+        finally:
+            connection.close()
+
+    def progress(read: int) -> None:
+        other = threading.Thread(target=heartbeat)
+        other.start()
+        other.join()
+        Job.objects.filter(pk=job.pk).update(done=read)  # this connection, between two reads
+        reported.append(read)
+
+    sheet = ReturnsResource().export(PurchaseReturn.objects.all(), progress=progress)
+    assert len(list(sheet.rows)) == 2500
+    assert reported == [1000, 2000, 2500]
+    assert Job.objects.get(pk=job.pk).done == 2500
+

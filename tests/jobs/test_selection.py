@@ -28,7 +28,6 @@ from wdtportal.jobs.expansion import job_expand
 from wdtportal.jobs.kinds import get_kind
 from wdtportal.jobs.models import ItemState, Job, JobItem
 from wdtportal.jobs.progress import job_progress
-from wdtportal.jobs.selection import selection_queryset
 from wdtportal.jobs.services import job_start_selection
 from wdtportal.wdt.models import WdtCall
 from wdtportal.wdt.sandbox.models import SandboxReturn, SandboxReturnLine
@@ -185,9 +184,8 @@ def test_a_cut_expansion_resumes_and_two_runners_expanding_at_once_add_each_docu
     stop = threading.Event()
     # A runner started and was cut after two chunks (killed, or asked to stop): the job says how far it got.
     Job.objects.filter(pk=job.pk).update(started_at=timezone.now())
-    documents = selection_queryset(PurchaseReturn, job.selection, supervisor)
-    for _chunk in range(2):
-        assert not expansion._expand_chunk(job, get_kind(job_kinds.PUSH_OUTBOUND), documents)
+    for chunk in (ids[:7], ids[7:14]):
+        assert expansion._expand_chunk(job, get_kind(job_kinds.PUSH_OUTBOUND), chunk)
     job.refresh_from_db()
     assert job.preparing and job.total == 14 and job.message == "正在准备：已加入 14 张…"
     progress = job_progress(job=job)
