@@ -78,19 +78,20 @@ LAUNCHER = (
     "if pid == 0:\n"
     "    os.execv(sys.argv[2], sys.argv[2:])\n"
     "_pid, status, usage = os.wait4(pid, 0)\n"
-    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "open(sys.argv[1], 'w').write(f'{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}')\n"
     "sys.exit(os.waitstatus_to_exitcode(status))\n"
 )
 
 
-def run_child(args: list[str], env: dict[str, str], log: Any) -> tuple[float, float, int]:
-    """Run a child process to its end: (wall seconds, its peak RSS in MB, exit status)."""
+def run_child(args: list[str], env: dict[str, str], log: Any) -> tuple[float, float, float, int]:
+    """Run a child process to its end: (wall seconds, its CPU seconds, its peak RSS in MB, exit status)."""
     result = ROOT / "tmp" / "bulk-bench-rss.txt"
     result.unlink(missing_ok=True)
     started = time.monotonic()
     status = subprocess.run([sys.executable, "-c", LAUNCHER, str(result), *args], env=env, cwd=ROOT, stdout=log,
                             stderr=subprocess.STDOUT).returncode
-    return time.monotonic() - started, int(result.read_text()) / 1024, status
+    rss, cpu = result.read_text().split()
+    return time.monotonic() - started, float(cpu), int(rss) / 1024, status
 
 
 def build(n: int, per_return: int) -> tuple[Any, float]:
@@ -219,7 +220,7 @@ def main() -> None:
     job = Job.objects.latest("pk")
     worker = [*manage, "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*",
               "--worker-id", "bench-export", "--verbosity", "0"]
-    wall, rss, status = run_child(worker, env, log)
+    wall, cpu, rss, status = run_child(worker, env, log)
     job.refresh_from_db()
     file = JobFile.objects.get(job=job)
     job_s = (job.finished_at - job.started_at).total_seconds()
@@ -236,7 +237,7 @@ def main() -> None:
 
     rows = len(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()) - 1
     print(f"export  request {request_s:.2f} s -> job #{job.pk}; worker (db_worker --batch, exit {status}): "
-          f"{wall:.1f} s wall, peak RSS {rss:.0f} MB; job started->finished {job_s:.1f} s")
+          f"{wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} MB; job started->finished {job_s:.1f} s")
     print(f"        file {file.size / 2**20:.1f} MB, {rows:,} rows read back (calamine), "
           f"downloaded in {download_s:.2f} s; job message: {job.message}")
     if args.baseline:
@@ -249,9 +250,9 @@ def main() -> None:
                 "ws.append(sheet.headers)\n"
                 "for row in sheet.rows: ws.append(row)\n"
                 "wb.save('tmp/bulk-bench-openpyxl.xlsx'); print('openpyxl', time.monotonic() - t)\n")
-        wall_b, rss_b, _status = run_child([sys.executable, "-c", code], env, log)
-        print(f"        baseline: the same rows through openpyxl's write-only mode: {wall_b:.1f} s wall "
-              f"(reading included), peak RSS {rss_b:.0f} MB")
+        wall_b, cpu_b, rss_b, _status = run_child([sys.executable, "-c", code], env, log)
+        print(f"        baseline: the same rows through openpyxl's write-only mode: {wall_b:.1f} s wall, "
+              f"{cpu_b:.1f} s CPU (reading included), peak RSS {rss_b:.0f} MB")
 
     # --- send -------------------------------------------------------------------------------------------
     first = connection.cursor().execute("SELECT MIN(id) FROM returns_purchasereturn").fetchone()[0]
@@ -275,12 +276,15 @@ def main() -> None:
             "with translation.override(job.language or 'zh-hans'):\n"
             "    assert job_expand(job=job)\n")
     with WriterProbe() as probe:
-        wall, rss, status = run_child([sys.executable, "-c", code], env, log)
+        wall, cpu, rss, status = run_child([sys.executable, "-c", code], env, log)
     job.refresh_from_db()
     queued = job.total - job.skipped
     print(f"send    request {request_s:.2f} s, {len(queries.captured_queries)} queries, Python memory peak "
           f"{peak / 2**20:.1f} MB (tracemalloc) -> job #{job.pk}")
-    print(f"        expansion (job_expand in its own process, exit {status}): {wall:.1f} s wall, "
+    sql = sorted(((float(q["time"]), q["sql"]) for q in queries.captured_queries), reverse=True)
+    print(f"        of which SQL {sum(t for t, _ in sql):.2f} s; slowest: " +
+          "; ".join(f"{t:.2f} s {text[:60]}…" for t, text in sql[:2]))
+    print(f"        expansion (job_expand in its own process, exit {status}): {wall:.1f} s wall, {cpu:.1f} s CPU, "
           f"peak RSS {rss:.0f} MB; {job.total:,} items, {queued:,} queued, {job.skipped:,} skipped")
     waits = sorted(probe.waits)
     if waits:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -97,9 +97,11 @@ def _prepare(job: Job, stop: threading.Event) -> bool:
     """Expand the job's selection into its documents (every runner of the job takes its turn, a chunk at a time).
     Returns False if the worker was asked to stop first. A selection that cannot be read (its starter may no longer
     see those documents, a filter no longer applies, a bug) ends the preparation with the reason on the job's page;
-    the documents already queued are sent."""
+    the documents already queued are sent. A database error ends the runner instead: the job is restarted."""
     try:
         return job_expand(job=job, stop=stop)
+    except DatabaseError:
+        raise  # the database failed, not the selection: the maintenance restarts the job, which goes on from there
     except Exception as exc:
         logger.exception("job %s: expanding its selection failed", job.pk)
         message = _("读取所选单据时出错，已停止加入单据（已加入 %(n)s 张，将照常发送）：%(error)s") % {

@@ -4,8 +4,8 @@ or one function call such as a large import or export (`job_start_call`).
     job = job_start(kind=settlements.job_kinds.SUBMIT, documents=drafts, user=request.user)
 
 `job_start` queues the documents (state → queued, recorded in their history) in one transaction and, once that
-commits, enqueues the runner tasks (queueing.py); `job_start_selection` only records the selection, and the first
-runner queues its documents (expansion.py). The workers do the rest (runner.py) and put a job whose worker died
+commits, enqueues the runner tasks (queueing.py); `job_start_selection` only records the selection, and the job's
+runners queue its documents (expansion.py). The workers do the rest (runner.py) and put a job whose worker died
 back to work (recovery.py); the job page reads progress.py.
 """
 
