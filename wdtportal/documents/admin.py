@@ -120,6 +120,9 @@ class DocumentAdmin(admin.ModelAdmin):
 
     #: action name → the `has_<name>_permission` it needs; posting it without that permission is a 403.
     guarded_actions: dict[str, str] = {}
+    #: Actions that, after "select all N", only record the list's query string (a send job, the export form): run
+    #: before the list page is built (its counts, filters and rows), so that their cost does not depend on the list.
+    selection_actions: frozenset[str] = frozenset()
     send_perm = ""
     resolve_perm = ""
     list_per_page = 50
@@ -179,7 +182,22 @@ class DocumentAdmin(admin.ModelAdmin):
                 needs = self.guarded_actions.get(name)
                 if needs and not getattr(self, f"has_{needs}_permission")(request):
                     raise PermissionDenied
+            if self._records_selection(request):
+                # Django's own action handling (form, permissions, message), on the unread queryset.
+                response = self.response_action(request, queryset=self.get_queryset(request))
+                if response is not None:
+                    return response
         return super().changelist_view(request, extra_context)
+
+    def _records_selection(self, request: HttpRequest) -> bool:
+        """A `selection_actions` action posted with "select all N" (Django's select_across)."""
+        if "index" not in request.POST or request.POST.get("select_across") != "1":
+            return False
+        names = request.POST.getlist("action")
+        try:
+            return names[int(request.POST["index"])] in self.selection_actions
+        except (ValueError, IndexError):
+            return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
