@@ -236,3 +236,14 @@ def test_a_filter_that_no_longer_applies_ends_the_preparation_with_the_reason(cl
     assert job.finished_at and job.total == 0
     assert job.message.startswith("读取所选单据时出错，已停止加入单据（已加入 0 张，将照常发送）")
     assert not PurchaseReturn.objects.exclude(outbound_state=S.DRAFT).exists()
+
+
+def test_the_job_list_and_page_show_a_job_being_prepared(client, supervisor):  # noqa: F811
+    ids = seed_returns(3, prefix="CRP")
+    client.force_login(supervisor)
+    job = job_of(select_all(client, "push_outbound", "?q=CRP", ids[0]))
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now(), message="正在准备：已加入 500 张…")
+    listing = client.get(reverse("admin:jobs_job_changelist")).content.decode()
+    assert "准备中" in listing and 'value="0"' in listing  # not 100 % of nothing
+    page = client.get(reverse("admin:jobs_job_progress", args=[job.pk])).content.decode()
+    assert "准备中" in page and "正在准备：已加入 500 张…" in page

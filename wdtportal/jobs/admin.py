@@ -82,13 +82,13 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("状态"))
     def status_badge(self, obj: Job) -> str:
-        colours = {"queued": "#7c3aed", "running": "#d97706", "finished": "#15803d"}
+        colours = {"queued": "#7c3aed", "preparing": "#2563eb", "running": "#d97706", "finished": "#15803d"}
         return format_html('<span style="color:{};font-weight:bold">{}</span>', colours[obj.status],
                            obj.get_status_display())
 
     @admin.display(description=_("进度"))
     def progress(self, obj: Job) -> str:
-        percent = round(100 * obj.processed / obj.total) if obj.total else 100
+        percent = round(100 * obj.processed / obj.total) if obj.total else (0 if obj.preparing else 100)
         return format_html('<a href="{}" class="nowrap"><progress max="100" value="{}"></progress> {}/{}</a>',
                            reverse("admin:jobs_job_progress", args=[obj.pk]), percent,
                            number_format(obj.processed, force_grouping=True),
