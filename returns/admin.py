@@ -53,6 +53,7 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, JobActionsMixin, DocumentAdmi
     )
     actions = ["validate", "push_outbound", "stop_waiting", "resolve_unknown"]
     guarded_actions = {"push_outbound": "send", "stop_waiting": "send", "resolve_unknown": "resolve"}
+    selection_actions = frozenset({"push_outbound", "stop_waiting", "export_admin_action"})
     send_perm = services.PERM_SEND
     resolve_perm = services.PERM_RESOLVE
 

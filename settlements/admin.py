@@ -53,6 +53,7 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, JobActionsMixin, Documen
     )
     actions = ["validate", "submit", "resolve_unknown"]
     guarded_actions = {"submit": "send", "resolve_unknown": "resolve"}
+    selection_actions = frozenset({"submit", "export_admin_action"})
     send_perm = services.PERM_SEND
     resolve_perm = services.PERM_RESOLVE
 

@@ -321,6 +321,11 @@ JOBS_STALE_AFTER = env.float("JOBS_STALE_AFTER", default=20.0)
 JOBS_MAINTENANCE_INTERVAL = env.float("JOBS_MAINTENANCE_INTERVAL", default=JOBS_STALE_AFTER / 2)
 # Excel imports with more rows than this run in the background.
 JOBS_IMPORT_THRESHOLD = env.int("JOBS_IMPORT_THRESHOLD", default=500)
+# Exports of more documents than this run in the background (a file to download from the job's page); smaller ones
+# download at once.
+JOBS_EXPORT_THRESHOLD = env.int("JOBS_EXPORT_THRESHOLD", default=500)
+# Hours an export's file is kept (in the database) before the workers' maintenance removes it.
+JOBS_EXPORT_KEEP_HOURS = env.float("JOBS_EXPORT_KEEP_HOURS", default=24.0)
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,16 @@
     set("job-rate", num(p.rate, 2));
     set("job-message", p.message);
     if (p.amount_done && document.getElementById("job-amount-done")) { set("job-amount-done", p.amount_done); }
+    var file = p.file;
+    document.getElementById("job-file").hidden = !file;
+    if (file) {
+      var link = document.getElementById("job-file-link");
+      link.hidden = !file.url;
+      link.href = file.url || "#";
+      set("job-file-name", file.name);
+      set("job-file-size", file.size);
+      set("job-file-note", file.note);
+    }
     var left = document.getElementById("job-left");
     left.textContent = p.seconds_left === null ? "—" : num(p.seconds_left) + " " + left.dataset.unit;
     set("job-span", p.items_span);

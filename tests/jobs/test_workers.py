@@ -1,7 +1,9 @@
 """Real `manage.py db_worker` processes against the sandbox over HTTP.
 
-A worker killed with kill -9 mid-job loses nothing and sends nothing twice; three workers on PostgreSQL send 1,000
-settlements through a sandbox with every fault on, each draft ending done or unknown and no order created twice.
+A worker killed with kill -9 mid-job loses nothing and sends nothing twice; one killed while it expands a "select
+all" into the job's documents leaves each of them queued once, and the next worker finishes the expansion; three
+workers on PostgreSQL send 1,000 settlements through a sandbox with every fault on, each draft ending done or
+unknown and no order created twice.
 """
 
 import os
@@ -12,12 +14,15 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 
+from returns.models import PurchaseReturn
 from settlements.models import SettlementDraft
 from tests.bulk import seed_settlement_drafts
 from tests.worker import start_worker_process
+from wdtportal.documents.models import StateChange
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.sweep import documents_sweep_sending
 from wdtportal.jobs.models import ItemState, Job, JobItem, JobRunner
@@ -26,14 +31,14 @@ from wdtportal.wdt.models import GatewayPace, WdtCall
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(condition, timeout: float, what: str, workers=()) -> None:
+def wait_for(condition, timeout: float, what: str, workers=(), every: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         dead = [w for w in workers if w.poll() is not None]
         assert not dead, f"a worker exited with {dead[0].returncode} while waiting for {what}"
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
@@ -150,6 +155,51 @@ def test_a_lone_worker_killed_mid_job_is_revived_by_the_next_worker_at_start(
     assert states[DocumentState.DONE] == job.done
     # Recovery enqueued one new runner, never a pile of them.
     assert DBTaskResult.objects.filter(task_path="wdtportal.jobs.tasks.job_run").count() == 2
+
+
+def test_a_worker_killed_while_expanding_a_select_all_leaves_every_return_queued_once(
+        client, wdt_sandbox, supervisor):
+    n = 3000
+    numbers = [f"CRK{i:05d}" for i in range(n)]
+    PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=f"WP{no}") for no in numbers],
+                                       batch_size=1000)
+    ids = sorted(PurchaseReturn.objects.values_list("pk", flat=True))
+    client.force_login(supervisor)
+    page = client.post(reverse("admin:returns_purchasereturn_changelist") + "?q=CRK",
+                       {"action": "stop_waiting", "select_across": "1", ACTION_CHECKBOX_NAME: [ids[0]], "index": 0})
+    job = Job.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+    pacing = {"JOBS_RUNNERS": "1", "JOBS_THREADS": "2"}
+
+    doomed = start_worker_process(wdt_sandbox.url, "expanding", **pacing)
+    try:
+        wait_for(lambda: Job.objects.get(pk=job.pk).total >= 500, 60, "the expansion to start", [doomed],
+                 every=0.02)
+        with transaction.atomic():
+            # Holding the job's lock (SQLite: the write lock) stops the worker at its next chunk: killed there.
+            held = Job.objects.select_for_update().get(pk=job.pk)
+            assert held.prepared_at is None and 0 < held.total < n, held.total
+            os.kill(doomed.pid, signal.SIGKILL)
+            doomed.wait()
+    finally:
+        stop([doomed])
+    job.refresh_from_db()
+    assert job.preparing and 0 < job.total < n
+    assert job.items.count() == job.total  # whole chunks only: each one commits or not at all
+
+    second = start_worker_process(wdt_sandbox.url, "finishing", **pacing)
+    try:
+        wait_for(lambda: Job.objects.get(pk=job.pk).finished_at is not None, 180, "the job to finish", [second])
+    finally:
+        stop([second])
+    job.refresh_from_db()
+    assert job.prepared_at and job.total == n and job.processed == n
+    assert list(job.items.order_by("position").values_list("object_id", flat=True)) == ids
+    assert sorted(job.items.values_list("position", flat=True)) == list(range(n))
+    assert JobRunner.objects.filter(job=job, lost=True).count() >= 1  # the killed one (a starved heartbeat: more)
+    moves = Counter(StateChange.objects.filter(to_state=DocumentState.QUEUED, reason__endswith=f"#{job.pk}")
+                    .values_list("object_id", flat=True))
+    assert set(moves) == set(ids) and set(moves.values()) == {1}
+    assert not PurchaseReturn.objects.filter(waiting_state=DocumentState.QUEUED).exists()
 
 
 @pytest.mark.postgres

@@ -178,6 +178,9 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
     extra_filter_parameters = ("last_message",)  # the dashboard links the documents refused with one message
     #: action name → the `has_<name>_permission` it needs; posting it without that permission is a 403.
     guarded_actions: dict[str, str] = {}
+    #: Actions that, after "select all N", only record the list's query string (a send job, the export form): run
+    #: before the list page is built (its counts, filters and rows), so that their cost does not depend on the list.
+    selection_actions: frozenset[str] = frozenset()
     send_perm = ""
     resolve_perm = ""
     list_per_page = 50
@@ -238,12 +241,27 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
                 needs = self.guarded_actions.get(name)
                 if needs and not getattr(self, f"has_{needs}_permission")(request):
                     raise PermissionDenied
+            if self._records_selection(request):
+                # Django's own action handling (form, permissions, message), on the unread queryset.
+                response = self.response_action(request, queryset=self.get_queryset(request))
+                if response is not None:
+                    return response
         if self.send_perm and not self.has_send_permission(request):
             # The clerk's send action is not missing: it is the 财务主管's. Say so where she looks for it.
             extra_context = {**(extra_context or {}), "handover_note": _(
                 "发送到旺店通由财务主管操作：请先选中单据执行“校验”，校验通过（已校验）的单据会出现在财务主管的工作台上，"
                 "由财务主管发送。")}
         return super().changelist_view(request, extra_context)
+
+    def _records_selection(self, request: HttpRequest) -> bool:
+        """A `selection_actions` action posted with "select all N" (Django's select_across)."""
+        if "index" not in request.POST or request.POST.get("select_across") != "1":
+            return False
+        names = request.POST.getlist("action")
+        try:
+            return names[int(request.POST["index"])] in self.selection_actions
+        except (ValueError, IndexError):
+            return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

@@ -7,6 +7,9 @@ ModelResource: about 67 s for 100,000 lines. Its admin flow is kept and two of i
 - resources (`SpreadsheetResource`) whose `import_data` runs `documents.DocumentImporter` (dry run for the preview,
   for real on confirm) and translate its report into import-export's `Result`, and whose `export` streams rows.
 
+An export of more than JOBS_EXPORT_THRESHOLD documents becomes a background job (export_job.py), and "select all
+N" then export posts the list's filters, not N ids.
+
 The preview page (`admin/excel/import.html`) extends import-export's template and shows the report: totals, the
 first rows, every error, and links to the template and to a copy of the file with an error column.
 """
@@ -26,6 +29,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -38,11 +42,13 @@ from import_export.resources import Resource
 from import_export.results import Error, Result, RowResult
 from import_export.tmp_storages import TempFolderStorage
 
+from wdtportal.jobs.selection import IDS, QUERY, selected_across
 from wdtportal.security.request_size import accepts_file_upload
 
 from .background import start_import_job
 from .documents import DocumentImporter, ImportReport
 from .errors import SpreadsheetError
+from .export_job import start_export_job
 from .exporting import ExportSheet, ExtraColumn, export_documents
 from .writing import XLSX_CONTENT_TYPE, error_copy_xlsx, rows_xlsx, template_xlsx
 
@@ -208,8 +214,8 @@ class SpreadsheetResource(Resource):
                           file_name=kwargs.get("file_name") or "")
         return report_result(report)
 
-    def export(self, queryset: Any = None, **kwargs: Any) -> ExportSheet:
-        return export_documents(self.importer, queryset, self.extras, str(self.title))
+    def export(self, queryset: Any = None, progress: Any = None, **kwargs: Any) -> ExportSheet:
+        return export_documents(self.importer, queryset, self.extras, str(self.title), progress=progress)
 
     def error_copy(self, data: bytes, file_name: str, user: Any) -> bytes:
         report = self.run(data, dry_run=True, user=user, file_name=file_name, keep_all_errors=True)
@@ -294,6 +300,46 @@ class SpreadsheetAdminMixin(ImportMixin, ExportActionMixin):
 
     def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Format) -> str:
         return f"{self.export_file_stem}-{timezone.localdate():%Y%m%d}.{file_format.get_extension()}"
+
+    # --- large exports: never one hidden input per document, never the whole export in the request -------------
+    def export_admin_action(self, request: HttpRequest, queryset: Any) -> HttpResponse:
+        """The export action. After "select all N" the export form carries the list's filters and search in its
+        URL, as the export button's form does, instead of one hidden input per document (more than
+        DATA_UPLOAD_MAX_NUMBER_FIELDS of them is refused with 400). Ticked rows (at most a page) stay listed."""
+        if not selected_across(request):
+            return super().export_admin_action(request, queryset)
+        form = self.get_export_form_class()(formats=self.get_export_formats(),
+                                            resources=self.get_export_resource_classes(request))
+        context = self.init_request_context_data(request, form)
+        export_url = reverse("admin:{}_{}_export".format(*self.get_model_info()))
+        context["export_url"] = f"{export_url}?{request.GET.urlencode()}" if request.GET else export_url
+        context["export_threshold"] = settings.JOBS_EXPORT_THRESHOLD
+        return TemplateResponse(request, "admin/excel/export_all.html", context)
+
+    def export_in_background(self, queryset: Any) -> bool:
+        """More than JOBS_EXPORT_THRESHOLD documents: exported by a job. Looks at most one past the threshold."""
+        limit = settings.JOBS_EXPORT_THRESHOLD
+        return len(queryset.order_by().values_list("pk", flat=True)[:limit + 1]) > limit
+
+    def _do_file_export(self, file_format: Format, request: HttpRequest, queryset: Any,
+                        export_form: Any = None) -> HttpResponse:
+        """django-import-export's last step of its export page (4.4): a small export is the file itself; a large
+        one becomes a background job (export_job.py) whose page offers the file once it is written."""
+        if not self.export_in_background(queryset):
+            return super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        if export_form is not None and "export_items" in export_form.changed_data:
+            selection = {IDS: sorted(int(pk) for pk in export_form.cleaned_data["export_items"])}
+        else:
+            selection = {QUERY: request.GET.urlencode()}
+        resource = (self.choose_export_resource_class(export_form, request) if export_form is not None
+                    else self.get_export_resource_classes(request)[0])
+        job = start_export_job(model=self.model, resource=resource, selection=selection, user=request.user,
+                               file_name=self.get_export_filename(request, queryset, file_format))
+        messages.info(request, _("要导出的单据超过 %(n)s 张，已转为后台任务 #%(id)s 生成文件；完成后在本页下载。") % {
+            "n": settings.JOBS_EXPORT_THRESHOLD, "id": job.pk})
+        return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
 
     # --- pages of our own: the template and the error copy ------------------------------------------
     def get_urls(self) -> list:

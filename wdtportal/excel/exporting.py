@@ -5,10 +5,12 @@ The export has every column of the import layout (so it can be edited and import
 the import ignores these. A second sheet, 合计, gives the documents, lines, Σ quantity and Σ amount, so a file
 is checked against a statement without a formula; it is a sheet of its own, below no row of the data, because the
 import reads only the first sheet and a 合计 row there would be read as a document. Numbers keep every decimal.
-Documents are read 1,000 at a time with their lines, so memory stays flat however many are exported.
+Documents are read 1,000 at a time with their lines, so memory stays flat however many are exported (beyond 8
+bytes an id).
 """
 
 import datetime
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,6 +57,23 @@ def cell_value(model_field: models.Field) -> Callable[[Any], Any]:
     return lambda value: value
 
 
+def repeated(show: Callable[[Any], Any], limit: int = 1000) -> Callable[[Any], Any]:
+    """`show`, computed once per value for the first `limit` values: a state's label is looked up in the
+    translations once per export rather than once per document."""
+    cache: dict[Any, Any] = {}
+
+    def shown(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            result = show(value)
+            if len(cache) < limit:
+                cache[value] = result
+            return result
+
+    return shown
+
+
 def local_time(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
@@ -90,7 +109,9 @@ class ExportSheet:
 
 
 def export_documents(importer: type[DocumentImporter], queryset: Any, extras: list[ExtraColumn],
-                     title: str) -> ExportSheet:
+                     title: str, progress: Callable[[int], None] | None = None) -> ExportSheet:
+    """The documents of `queryset` (in its order) with their lines, streamed. `progress(documents read)` is called
+    after each chunk of CHUNK documents."""
     layout = importer.layout
     model = importer.document_model
     doc_cols = [col for col in layout.columns if col.level == DOCUMENT]
@@ -119,13 +140,18 @@ def export_documents(importer: type[DocumentImporter], queryset: Any, extras: li
             worth = amount(line[at_quantity], line[at_price]) if at_price is not None else None
             totals.amount += worth or 0
         return [*cells[:after], worth, *cells[after:]]
+    extra_show = [repeated(extra.show) for extra in extras]
 
     def rows() -> Iterator[list[Any]]:
-        documents = queryset.values_list(*doc_fields).iterator(chunk_size=CHUNK)
-        while True:
-            chunk = [row for _, row in zip(range(CHUNK), documents, strict=False)]
-            if not chunk:
-                return
+        # The ids first, in the queryset's order (8 bytes each), then each chunk's documents and lines by id:
+        # short queries, no cursor left open between them. (On SQLite an open read keeps a snapshot, and a write
+        # on the same connection meanwhile, such as a job reporting its progress, fails as "database is locked".)
+        ids = array("q", queryset.values_list("pk", flat=True).iterator(chunk_size=10_000))
+        manager = model._default_manager
+        for read in range(0, len(ids), CHUNK):
+            wanted = ids[read:read + CHUNK]
+            by_id = {row[0]: row for row in manager.filter(pk__in=wanted).values_list(*doc_fields)}
+            chunk = [by_id[pk] for pk in wanted if pk in by_id]
             lines: dict[int, list[tuple]] = defaultdict(list)
             for line in (importer.line_model.objects.filter(**{f"{fk}__in": [row[0] for row in chunk]})
                          .order_by(fk, "line_no", "id").values_list(*line_fields)):
@@ -133,9 +159,11 @@ def export_documents(importer: type[DocumentImporter], queryset: Any, extras: li
             for row in chunk:
                 totals.documents += 1
                 head = [show(value) for show, value in zip(doc_show, row[1:n_doc + 1], strict=True)]
-                tail = [extra.show(value) for extra, value in zip(extras, row[n_doc + 1:], strict=True)]
+                tail = [show(value) for show, value in zip(extra_show, row[n_doc + 1:], strict=True)]
                 for line in lines.get(row[0]) or [empty_line]:
                     yield [*head, *with_amount(line), *tail]
+            if progress is not None:
+                progress(read + len(wanted))
 
     line_headers = [col.header for col in line_cols]
     headers = [col.header for col in layout.columns if col.level == DOCUMENT]

@@ -1,8 +1,9 @@
 """Writing .xlsx files: import templates, exports of documents with their lines, and error copies of a bad file.
 
-openpyxl's write-only mode streams rows to the file, so an export of 100,000 lines does not hold a workbook in
-memory. Numbers are written as numbers (Decimal), yes/no as 是/否 and choices by name, exactly as the import reads
-them back, so an exported file can be edited and imported again.
+Exports are streamed by xlsx_stream.py (openpyxl is too slow for 300,000 lines, see there); templates and error
+copies, which need colours, use openpyxl's write-only mode. Numbers are written as numbers (Decimal), yes/no as
+是/否 and choices by name, exactly as the import reads them back, so an exported file can be edited and imported
+again.
 """
 
 import io
@@ -14,12 +15,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from .columns import DOCUMENT, ERROR_COLUMN, Layout
 from .documents import ImportReport
 from .limits import ImportLimits
 from .reading import open_sheet
+from .xlsx_stream import write_xlsx
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BOLD = Font(bold=True)
@@ -96,25 +97,12 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
 
 def rows_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
               totals: Callable[[], Sequence[tuple[str, Any]]] | None = None) -> bytes:
-    """An export: one header row, then the rows as they come (streamed), filterable; and, when `totals` is given, a
-    second sheet 合计 with what it returns once the rows are written ((label, value) pairs)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append(_header_cells(sheet, headers))
-    count = 0
-    for row in rows:
-        sheet.append(_as_text(sheet, row))
-        count += 1
-    if headers:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
-    if totals is not None:
-        summary = workbook.create_sheet(_("合计"))
-        summary.column_dimensions["A"].width = 14
-        summary.column_dimensions["B"].width = 20
-        for label, value in totals():
-            summary.append([_header_cells(summary, [label])[0], value])
-    return _to_bytes(workbook)
+    """An export: one header row, then the rows as they come (streamed by xlsx_stream, as the export job's file),
+    filterable; and, when `totals` is given, a second sheet 合计 with what it returns once the rows are written
+    ((label, value) pairs)."""
+    out = io.BytesIO()
+    write_xlsx(out, title, headers, rows, summary=totals, summary_title=_("合计"))
+    return out.getvalue()
 
 
 def error_copy_xlsx(data: bytes, file_name: str, report: ImportReport, limits: ImportLimits | None = None) -> bytes:

@@ -1,20 +1,29 @@
-"""Jobs in the admin: the list, and each job's live progress page (a JSON endpoint polled every 1.5 s) listing
-every document of the job, page by page, with its outcome and message."""
+"""Jobs in the admin: the list, each job's live progress page (a JSON endpoint polled every 1.5 s) listing every
+document of the job, page by page, with its outcome and message, and the download of the file a job made (an
+export) for whoever may see the job and what the file holds."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
 
+from .files import job_file_chunks, job_file_may_download, job_file_of
 from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
 from .progress import ITEM_LABELS, job_progress
@@ -59,6 +68,8 @@ class JobAdmin(OfferedLookupsOnly):
                  name=f"{opts.app_label}_{opts.model_name}_progress"),
             path("<path:job_id>/progress.json", self.admin_site.admin_view(self.progress_json),
                  name=f"{opts.app_label}_{opts.model_name}_progress_json"),
+            path("<path:job_id>/download/", self.admin_site.admin_view(self.download_view),
+                 name=f"{opts.app_label}_{opts.model_name}_download"),
             *super().get_urls(),
         ]
 
@@ -85,7 +96,7 @@ class JobAdmin(OfferedLookupsOnly):
 
     @admin.display(description=_("进度"))
     def progress(self, obj: Job) -> str:
-        percent = round(100 * obj.processed / obj.total) if obj.total else 100
+        percent = round(100 * obj.processed / obj.total) if obj.total else (0 if obj.preparing else 100)
         return format_html('<a href="{}" class="nowrap"><progress max="100" value="{}"></progress> {}/{}</a>',
                            reverse("admin:jobs_job_progress", args=[obj.pk]), percent,
                            number_format(obj.processed, force_grouping=True),
@@ -122,6 +133,22 @@ class JobAdmin(OfferedLookupsOnly):
             "state_query": urlencode({"state": progress["items_state"]}) if progress["items_state"] else "",
         }
         return TemplateResponse(request, "admin/jobs/job/progress.html", context)
+
+    def download_view(self, request: HttpRequest, job_id: str) -> HttpResponse:
+        """The job's file (an export), streamed a chunk at a time, to whoever may see the job and what it holds."""
+        job = self._job_for(request, job_id)
+        file = job_file_of(job)
+        if file is None:
+            raise Http404
+        if not job_file_may_download(file, request.user):
+            raise PermissionDenied
+        if file.removed_at is not None:
+            messages.error(request, _("文件已超过保留时间并已删除，请重新导出。"))
+            return HttpResponseRedirect(reverse("admin:jobs_job_progress", args=[job.pk]))
+        response = StreamingHttpResponse(job_file_chunks(file), content_type=file.content_type)
+        response["Content-Length"] = str(file.size)
+        response["Content-Disposition"] = content_disposition_header(True, file.name)
+        return response
 
     def progress_json(self, request: HttpRequest, job_id: str) -> JsonResponse:
         job = self._job_for(request, job_id)

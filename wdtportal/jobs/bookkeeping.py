@@ -49,4 +49,6 @@ def job_finish_if_complete(*, job: Job) -> bool:
 def has_pending(job: Job) -> bool:
     if job.call_path:
         return not job.finished_at
+    if job.preparing:  # documents still to be added
+        return True
     return JobItem.objects.filter(job=job, state=ItemState.PENDING).exists()

@@ -21,8 +21,9 @@ from wdtportal.documents.states import DocumentState
 # send(documents, user) → one result per document, each with `.document`, `.outcome` and `.message`.
 Sender = Callable[[Sequence[Any], Any], Sequence[Any]]
 
-#: The kind of a job that is one function call rather than a list of documents (an Excel import).
+#: The kinds of job that are one function call rather than a list of documents: an Excel import, an Excel export.
 IMPORT = "import"
+EXPORT = "export"
 
 UNKNOWN_ONLY = frozenset({DocumentState.UNKNOWN})
 
@@ -49,7 +50,7 @@ class KindSpec:
 
 
 KINDS: dict[str, KindSpec] = {}
-_LABELS: dict[str, Any] = {IMPORT: _("导入Excel")}
+_LABELS: dict[str, Any] = {IMPORT: _("导入Excel"), EXPORT: _("导出Excel")}
 
 
 def register_kind(spec: KindSpec) -> None:

@@ -1,7 +1,9 @@
-"""A job: one admin action (or large import) run in the background, with one item per document it covers.
+"""A job: one admin action (or large import or export) run in the background, with one item per document it covers.
 
 Counters on `Job` are updated in the same transaction as the items they count, so the progress page is exact.
 `JobRunner` rows are the tasks working on a job; their heartbeat tells a live runner from one whose worker died.
+A job started from a list records what was selected (`selection`) rather than its documents: a worker expands it
+into items (expansion.py). A job may leave a file behind (an export): `JobFile`, kept in the database in chunks.
 """
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from .labels import label_display
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
+    PREPARING = "preparing", _("准备中")
     RUNNING = "running", _("进行中")
     FINISHED = "finished", _("已结束")
 
@@ -43,6 +46,10 @@ class Job(models.Model):
     # Ids of the runner tasks enqueued (to tell a runner still waiting for a worker from one that was lost).
     runner_task_ids = models.JSONField(default=list, blank=True)
     runners_enqueued_at = models.DateTimeField(null=True, blank=True)
+    # What an admin action selected, when the request did not list the documents (selection.py): {"query": the
+    # list's filters and search} or {"ids": [...]}. A worker turns it into items, then sets `prepared_at`.
+    selection = models.JSONField(default=dict, blank=True)
+    prepared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")
@@ -61,10 +68,17 @@ class Job(models.Model):
         return label_display(self.label)
 
     @property
+    def preparing(self) -> bool:
+        """True while the job's selection has not been turned into items yet."""
+        return bool(self.selection) and self.prepared_at is None
+
+    @property
     def status(self) -> str:
         if self.finished_at:
             return JobStatus.FINISHED
-        return JobStatus.RUNNING if self.started_at else JobStatus.QUEUED
+        if not self.started_at:
+            return JobStatus.QUEUED
+        return JobStatus.PREPARING if self.preparing else JobStatus.RUNNING
 
     def get_status_display(self) -> str:
         return str(JobStatus(self.status).label)
@@ -128,3 +142,40 @@ class JobRunner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}/{self.worker}"
+
+
+class JobFile(models.Model):
+    """The file a job made (an export), kept in the database so that any web server can hand it out whichever
+    machine the worker ran on; in chunks (`JobFileChunk`) so that neither the worker nor the download holds it
+    whole. The workers' maintenance removes its content after JOBS_EXPORT_KEEP_HOURS (files.py)."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="file")
+    name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
+    # Who may download it, besides seeing the job: the permission to view what it holds (e.g. returns.view_...).
+    permission = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    # When the maintenance removed its content (the row stays, so that the job's page can say so).
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("任务文件")
+        verbose_name_plural = _("任务文件")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobFileChunk(models.Model):
+    """One piece (at most files.CHUNK_BYTES) of a job's file, in order."""
+
+    file = models.ForeignKey(JobFile, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["file", "number"], name="jobfilechunk_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}/{self.number}"

@@ -1,10 +1,12 @@
-"""What the job page shows: counts, rate, time left, and one page of the job's documents with their outcomes."""
+"""What the job page shows: counts, rate, time left, the file it made (an export), and one page of the job's
+documents with their outcomes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from wdtportal.documents.numbers import money
 from wdtportal.documents.totals import documents_amount
 
+from .files import job_file_of
 from .kinds import KINDS
 from .models import ItemState, Job
 
@@ -84,7 +87,24 @@ def job_progress(*, job: Job, page: Any = 1, state: str = "", amounts: bool = Tr
         "finished_at": timezone.localtime(job.finished_at).isoformat() if job.finished_at else None,
         "message": job.message,
         **((job_amounts(job) or {}) if amounts else {}),
+        "file": job_file_info(job),
         **job_items_page(job=job, page=page, state=state),
+    }
+
+
+def job_file_info(job: Job) -> dict[str, Any] | None:
+    """The file the job made (an export), for its page: name, size, and the download link while it is kept."""
+    file = job_file_of(job)
+    if file is None:
+        return None
+    removed = file.removed_at is not None
+    return {
+        "name": file.name,
+        "size": _("%(mb)s MB") % {"mb": number_format(file.size / 2**20, decimal_pos=1, force_grouping=True)},
+        "url": "" if removed else reverse("admin:jobs_job_download", args=[job.pk]),
+        "note": _("文件已超过保留时间（%(hours)s 小时）并已删除，请重新导出。") % {
+            "hours": number_format(settings.JOBS_EXPORT_KEEP_HOURS, decimal_pos=0)} if removed else
+        _("文件保留 %(hours)s 小时。") % {"hours": number_format(settings.JOBS_EXPORT_KEEP_HOURS, decimal_pos=0)},
     }
 
 

@@ -3,7 +3,8 @@
 
 A runner beats every 2 s (runner.py); one whose heartbeat is older than JOBS_STALE_AFTER is lost: the documents it
 held go back to the job, and a job with work left and no live runner gets new runners. The same loop sweeps
-documents left in sending by a dead process to unknown (wdtportal/documents/sweep.py).
+documents left in sending by a dead process to unknown (wdtportal/documents/sweep.py) and removes the files of
+exports kept past JOBS_EXPORT_KEEP_HOURS (files.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from wdtportal.documents.sweep import documents_sweep_sending
 
 from .bookkeeping import has_pending, job_finish_if_complete
+from .files import job_files_prune
 from .models import ItemState, Job, JobItem, JobRunner
 from .queueing import enqueue_runners
 
@@ -69,13 +71,17 @@ def job_recover_all() -> int:
 
 def jobs_maintenance() -> dict[str, int]:
     """What every worker does at start and periodically (see the `db_worker` command): restart the unfinished jobs
-    whose runners died, and move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown."""
+    whose runners died, move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown, and remove
+    the files of jobs (exports) older than JOBS_EXPORT_KEEP_HOURS."""
     restarted = job_recover_all()
     swept = len(documents_sweep_sending())
     if swept:
         logger.warning("%d document(s) left in sending longer than %s s are now unknown", swept,
                        settings.WDT_SENDING_TIMEOUT)
-    return {"restarted": restarted, "swept": swept}
+    removed = job_files_prune()
+    if removed:
+        logger.info("%d export file(s) older than %s h removed", removed, settings.JOBS_EXPORT_KEEP_HOURS)
+    return {"restarted": restarted, "swept": swept, "files_removed": removed}
 
 
 def runner_lost(*, runner: JobRunner) -> None:

@@ -4,6 +4,9 @@ Several runners (tasks on several workers, `JOBS_RUNNERS`) work on one job, each
 pacer (wdtportal/wdt/pacing.py) keeps them all under WDT's limits. Documents are claimed a batch at a time with
 `SELECT ... FOR UPDATE SKIP LOCKED` (on SQLite the write lock taken at BEGIN does the same).
 
+A job started from an admin list's selection is first expanded into its documents (expansion.py) by its runners,
+in turns, a chunk at a time; then they send.
+
 Crash safety rests on the documents' own states. The job sends only a document that is still `queued`: a runner
 that picks up a document another runner claimed before it died reads its state instead of sending it again
 (done → done, failed → failed, unknown or left in sending → unknown; the sweep turns the latter into unknown).
@@ -22,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -32,6 +35,7 @@ from wdtportal.documents.states import DocumentState
 from wdtportal.documents.transitions import move
 
 from .bookkeeping import job_finish_if_complete, job_report
+from .expansion import job_expand
 from .kinds import KindSpec, get_kind
 from .models import ItemState, Job, JobItem, JobRunner
 
@@ -72,7 +76,12 @@ def _run_job(job: Job, task_id: str) -> dict[str, Any]:
                                      daemon=True)
         heartbeat.start()
         try:
-            processed = _run_call(job) if job.call_path else _run_items(job, runner, halt)
+            if job.call_path:
+                processed = _run_call(job)
+            elif job.preparing and not _prepare(job, halt):
+                processed = 0  # asked to stop while expanding: the maintenance restarts the job
+            else:
+                processed = _run_items(job, runner, halt)
         finally:
             beating.set()
             heartbeat.join(timeout=HEARTBEAT_SECONDS * 2)
@@ -82,6 +91,24 @@ def _run_job(job: Job, task_id: str) -> dict[str, Any]:
     # Documents still held by a runner that died are given back by the workers' maintenance (recovery.py).
     job_finish_if_complete(job=job)
     return {"job": job.pk, "processed": processed}
+
+
+def _prepare(job: Job, stop: threading.Event) -> bool:
+    """Expand the job's selection into its documents (every runner of the job takes its turn, a chunk at a time).
+    Returns False if the worker was asked to stop first. A selection that cannot be read (its starter may no longer
+    see those documents, a filter no longer applies, a bug) ends the preparation with the reason on the job's page;
+    the documents already queued are sent. A database error ends the runner instead: the job is restarted."""
+    try:
+        return job_expand(job=job, stop=stop)
+    except DatabaseError:
+        raise  # the database failed, not the selection: the maintenance restarts the job, which goes on from there
+    except Exception as exc:
+        logger.exception("job %s: expanding its selection failed", job.pk)
+        message = _("读取所选单据时出错，已停止加入单据（已加入 %(n)s 张，将照常发送）：%(error)s") % {
+            "n": job.total, "error": exc}
+        Job.objects.filter(pk=job.pk, prepared_at__isnull=True).update(prepared_at=timezone.now(), message=message)
+        job.refresh_from_db()
+        return True
 
 
 def _run_items(job: Job, runner: JobRunner, stop: threading.Event) -> int:

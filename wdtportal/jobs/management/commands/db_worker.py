@@ -7,7 +7,8 @@ it starts and then every JOBS_MAINTENANCE_INTERVAL seconds, a thread of the work
 - puts back to work every unfinished job whose runners died (`job_recover_all`, wdtportal/jobs/recovery.py): this
   is the only place a job is recovered, so every deployment runs it simply by running workers;
 - moves documents left in sending longer than WDT_SENDING_TIMEOUT to unknown (`documents_sweep_sending`, the same
-  as `manage.py sweep_sending`), so that a deployment without cron, such as `make demo`, sweeps too.
+  as `manage.py sweep_sending`), so that a deployment without cron, such as `make demo`, sweeps too;
+- removes the files of exports older than JOBS_EXPORT_KEEP_HOURS (`job_files_prune`, wdtportal/jobs/files.py).
 
 Every worker on every machine does this; the job's row lock makes them agree (one set of runners).
 """
