@@ -187,6 +187,7 @@ def main() -> None:
 
     from tests.bulk import seed_purchase_returns, seed_settlement_drafts
     from wdtportal.jobs.services import job_start
+    from wdtportal.wdt.models import GatewayPace
     from wdtportal.wdt.sandbox import faults
 
     spec = kinds()
@@ -214,11 +215,14 @@ def main() -> None:
     try:
         for number, name in enumerate(chosen):
             job = job_start(kind=spec[name].job_kind, documents=documents[name], user=user, label=f"bench {name}")
-            started, killed = time.monotonic(), ""
+            started, killed, shares = time.monotonic(), "", []
+            pace = GatewayPace.objects.filter(gateway=spec[name].gateway)
             while True:
                 job.refresh_from_db()
                 if job.finished_at:
                     break
+                if job.started_at:
+                    shares += pace.values_list("slow_factor", flat=True)
                 if sandbox.poll() is not None or workers.dead():
                     raise SystemExit("a child process ended; see tmp/push-bench.log")
                 if args.kill_worker and not killed and job.processed >= job.total / 3:
@@ -227,7 +231,7 @@ def main() -> None:
                 time.sleep(0.1)
             if args.kill_worker and not killed:
                 killed = f"no worker killed: the job went from under a third to finished at once ({job.total:,})"
-            runs.append((name, job, time.monotonic() - started, killed))
+            runs.append((name, job, time.monotonic() - started, killed, shares))
     finally:
         workers.stop()
         sandbox.send_signal(signal.SIGTERM)
@@ -246,11 +250,11 @@ def main() -> None:
           f"limit {args.rate:g} req/s and {args.concurrency} in flight per gateway, "
           f"JOBS_STALE_AFTER {args.stale_after:g} s")
     print(f"  {faults_text}")
-    for name, job, wall, killed in runs:
-        report(spec[name], job, wall, killed, args)
+    for name, job, wall, killed, shares in runs:
+        report(spec[name], job, wall, killed, shares, args)
 
 
-def report(kind: Kind, job, wall: float, killed: str, args: argparse.Namespace) -> None:
+def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args: argparse.Namespace) -> None:
     from collections import Counter
 
     from django.apps import apps
@@ -276,7 +280,8 @@ def report(kind: Kind, job, wall: float, killed: str, args: argparse.Namespace) 
         # killed worker and never got a call-log row.
         answered = set(calls.filter(outcome="unknown").values_list("document_id", flat=True))
         by_answer = model.objects.filter(**{kind.state_field: "unknown"}, pk__in=[int(i) for i in answered]).count()
-        cause = f" (503 or lost answer {by_answer}, in flight in the killed worker {unknown - by_answer})"
+        cause = f" (503 or lost answer {by_answer}" + (
+            f", in flight in the killed worker {unknown - by_answer})" if killed.startswith("worker") else ")")
     else:
         cause = f" (requests of up to {kind.per_request} numbers with no answer: {outcomes.get('unknown', 0)})"
     limited = GatewayPace.objects.filter(gateway=kind.gateway).values_list("rate_limited_count", flat=True).first()
@@ -295,6 +300,11 @@ def report(kind: Kind, job, wall: float, killed: str, args: argparse.Namespace) 
     if kind.per_request == 1:
         print(f"  rate reached: {reached} requests reached the sandbox in {busy:.1f} s busy = "
               f"{reached / busy:.1f} req/s = {reached / busy / args.rate:.0%} of the configured {args.rate:g} req/s")
+        if shares:
+            # The pacer's share of the configured rate (GatewayPace.slow_factor), read every 0.1 s: what it allowed,
+            # against which the rate reached tells what the machine (CPU, database) took.
+            print(f"  pacer allowed on average {sum(shares) / len(shares):.0%} of the configured rate "
+                  f"(lowest {min(shares):.0%}; {len(shares)} readings, one every 0.1 s)")
     print(f"  ideal: {requests_needed} requests / rate = {ideal_rate:.1f} s, x latency / concurrency = "
           f"{ideal_concurrency:.1f} s -> {ideal:.1f} s")
     print(f"  wall (job queued -> finished): {wall:.1f} s, efficiency {ideal / wall:.0%}; "
