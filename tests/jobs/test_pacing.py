@@ -219,3 +219,26 @@ def test_a_pacer_whose_slot_rows_were_deleted_makes_them_again_at_once():
         assert GatewaySlot.objects.filter(gateway="qjb").exclude(holder="").count() == 1
     assert time.monotonic() - started < 0.5
     assert GatewaySlot.objects.filter(gateway="qjb").count() == 2
+
+
+def test_against_a_limit_really_below_the_configured_rate_the_pacer_settles_near_it():
+    """WDT admits 25 calls a second (a token bucket on the same clock) while we are configured for 50: the
+    refusals of calls sent at the lowered rate keep halving it, so the pacer sends near the real limit."""
+    clock = FakeClock()
+    p = clocked(50, clock)
+    tokens, last = 1.0, clock()
+    times, refused = [], 0
+    for _ in range(2000):
+        times += send_times(p, clock, 1)
+        tokens, last = min(tokens + (clock() - last) * 25, 1.0), clock()
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            p.rate_limited("qjb")
+            refused += 1
+    sent = (len(times) - 1) / (times[-1] - times[0])
+    share_refused = refused / len(times)
+    print(f"\nlimit 25/s, configured 50/s: sent {sent:.1f}/s, {share_refused:.0%} refused, "
+          f"{sent * (1 - share_refused):.1f}/s admitted")
+    assert 15 < sent < 30  # backed off from 50/s to about the real limit, not down to the floor (5/s)
+    assert share_refused < 0.3  # the price of tolerating random refusals: many more are refused than at 5 %
