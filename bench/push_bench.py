@@ -283,7 +283,11 @@ def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args:
         cause = f" (503 or lost answer {by_answer}" + (
             f", in flight in the killed worker {unknown - by_answer})" if killed.startswith("worker") else ")")
     else:
-        cause = f" (requests of up to {kind.per_request} numbers with no answer: {outcomes.get('unknown', 0)})"
+        # A request of up to 500 numbers: all of them unknown when its answer is lost or a 5xx.
+        numbers = sum(len(payload[0]) for payload in calls.filter(outcome="unknown")
+                      .values_list("request_payload", flat=True) if payload)
+        cause = f" (503 or lost answer {numbers} in {outcomes.get('unknown', 0)} requests" + (
+            f", in flight in the killed worker {unknown - numbers})" if killed.startswith("worker") else ")")
     limited = GatewayPace.objects.filter(gateway=kind.gateway).values_list("rate_limited_count", flat=True).first()
     requests_needed = -(-args.n // kind.per_request)
     ideal_rate = requests_needed / args.rate if args.rate else 0.0
