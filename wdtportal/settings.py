@@ -297,9 +297,9 @@ WDT_QJB_RATE = env.float("WDT_QJB_RATE", default=10.0)
 WDT_QJB_CONCURRENCY = env.int("WDT_QJB_CONCURRENCY", default=4)
 WDT_ENT_RATE = env.float("WDT_ENT_RATE", default=10.0)
 WDT_ENT_CONCURRENCY = env.int("WDT_ENT_CONCURRENCY", default=4)
-# After a rate-limit refusal every worker sends at half the rate (again halved on further refusals, down to a
-# tenth) for this many seconds.
-WDT_RATE_LIMIT_COOLDOWN = env.float("WDT_RATE_LIMIT_COOLDOWN", default=10.0)
+# A rate-limit refusal halves every worker's rate (down to a tenth); each request after it raises the rate by a
+# step, so that this many requests bring a halved rate back to the configured one (see wdtportal/wdt/pacing.py).
+WDT_RATE_LIMIT_RECOVERY = env.int("WDT_RATE_LIMIT_RECOVERY", default=6)
 
 # --- Background jobs ---------------------------------------------------------------------------------
 # Django's Tasks API (the django-tasks backport). The default backend keeps the queue in the database

@@ -209,7 +209,7 @@ def test_three_workers_on_postgresql_send_1000_settlements_through_every_fault_a
     wdt_sandbox.faults(latency_ms=20, error_rate=0.02, rate_limit_rate=0.02, lost_answer_rate=0.02)
     rate = 80
     pacing = {"WDT_QJB_RATE": str(rate), "WDT_QJB_CONCURRENCY": "8", "JOBS_THREADS": "4", "JOBS_RUNNERS": "3",
-              "WDT_RATE_LIMIT_COOLDOWN": "1", "WDT_MAX_RETRIES": "5"}
+              "WDT_MAX_RETRIES": "5"}
     started = time.monotonic()
     job = submit_in_admin(client, supervisor, drafts)
     workers = [start_worker_process(wdt_sandbox.url, f"pg-{n}", **pacing) for n in range(3)]

@@ -69,9 +69,11 @@ class GatewayPace(models.Model):
 
     gateway = models.CharField(_("网关"), max_length=16, choices=Gateway.choices, unique=True)
     next_at = models.FloatField(_("下一个可用发送时刻"), default=0.0)
+    # The share of the configured rate in force: halved by a refusal, raised by a step at each reservation.
     slow_factor = models.FloatField(_("降速系数"), default=1.0)
-    slow_until = models.FloatField(_("降速截止时刻"), default=0.0)
-    slowed_at = models.FloatField(_("最近一次降速时刻"), default=0.0)
+    reserved_count = models.PositiveBigIntegerField(_("已预约发送次数"), default=0)
+    # reserved_count when the rate was last halved: a refusal of an earlier reservation does not halve it again.
+    slowed_after = models.PositiveBigIntegerField(_("最近一次降速时的预约次数"), default=0)
     rate_limited_count = models.PositiveIntegerField(_("被限流次数"), default=0)
 
     class Meta:

@@ -10,9 +10,14 @@ requests in flight at once (`WDT_QJB_CONCURRENCY`, `WDT_ENT_CONCURRENCY`). The c
 2. Rate: the caller reserves the next send time on the gateway's `GatewayPace` row (a row lock on PostgreSQL, the
    write lock on SQLite) and sleeps until then, so all callers together send at most `rate` requests per second.
 
-On a rate-limit refusal the client calls `rate_limited(gateway)`: the shared rate is halved (each further refusal
-at least a second later halves it again, down to a tenth) for `WDT_RATE_LIMIT_COOLDOWN` seconds, and the client
-retries the call.
+On a rate-limit refusal the client calls `rate_limited(gateway)` and retries the call. The shared rate follows
+AIMD, as TCP's congestion control does: a refusal halves it (multiplicative decrease, down to a tenth), and every
+request reserved after that gives back a fixed step (additive increase), so that `WDT_RATE_LIMIT_RECOVERY`
+requests bring a halved rate back to the configured one. The step is counted in requests, not seconds, so what the
+pacer tolerates is a share of refusals, whatever the configured rate: with 5 % of calls refused at random it keeps
+about 86 % of the rate, while a limit really lower than the configured rate (most calls above it refused) drives
+it down. A refusal of a request reserved before the last decrease was paced at the old rate and says nothing about
+the new one: it is counted but does not halve again, so one burst of refusals halves the rate once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +40,9 @@ from .timeouts import parse_timeout
 
 logger = logging.getLogger(__name__)
 
-MIN_SLOW_FACTOR = 0.1
+# A refusal halves the shared rate, never below a tenth of the configured one.
+DECREASE_FACTOR = 0.5
+MIN_FACTOR = 0.1
 # How long a caller waits between two looks for a free slot; small against WDT's latency, jittered.
 SLOT_POLL_SECONDS = 0.005
 
@@ -49,12 +56,19 @@ class GatewayLimits:
 class DatabasePacer:
     """Keeps every caller of a gateway under its limits; state shared through the default database."""
 
-    def __init__(self, limits: dict[str, GatewayLimits], *, lease_seconds: float, cooldown_seconds: float):
+    def __init__(self, limits: dict[str, GatewayLimits], *, lease_seconds: float, recovery_requests: float,
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
         self.limits = limits
         self.lease_seconds = lease_seconds
-        self.cooldown_seconds = cooldown_seconds
+        # Additive increase per reservation: `recovery_requests` of them take a halved rate back to the full one.
+        self.recovery_step = (1 - DECREASE_FACTOR) / max(recovery_requests, 1)
+        # Unix seconds shared by every process (hence time.time); tests inject a clock whose sleep moves it on.
+        self.clock = clock
+        self.sleep = sleep
         self._ready: set[str] = set()
         self._lock = threading.Lock()
+        # The number of this thread's last reservation per gateway: which request a refusal answers.
+        self._reserved = threading.local()
 
     # --- the client's interface ----------------------------------------------------------------------
     @contextmanager
@@ -76,28 +90,33 @@ class DatabasePacer:
                 self._give_back(gateway, holder)
 
     def rate_limited(self, gateway: str) -> None:
-        """WDT refused a call for its rate: every worker slows down for a while."""
+        """WDT refused this thread's last call of `gateway` for its rate: every worker slows down (see above)."""
 
         limits = self.limits.get(gateway)
         if limits is None:
             return
         self._ensure_rows(gateway, limits)
+        reservation = getattr(self._reserved, gateway, None)
         with transaction.atomic():
             pace = self._locked_pace(gateway, limits)
-            now = time.time()
-            factor = pace.slow_factor if pace.slow_until > now else 1.0
-            if now - pace.slowed_at >= 1.0 or pace.slow_until <= now:
-                factor = max(factor / 2, MIN_SLOW_FACTOR)
-                pace.slowed_at = now
-            pace.slow_factor = factor
-            pace.slow_until = now + self.cooldown_seconds
-            if limits.rate > 0:
-                # Leave a gap at the slowed rate before anyone's next call.
-                pace.next_at = max(pace.next_at, now) + 1 / (limits.rate * factor)
             pace.rate_limited_count += 1
-            pace.save()
-        logger.warning("WDT rate limit on %s: sending at %.0f%% of the configured rate for %.0f s",
-                       gateway, factor * 100, self.cooldown_seconds)
+            # Only a request paced at the current rate tells that it is too high (None: the call was not paced).
+            decrease = limits.rate > 0 and reservation is not None and reservation > pace.slowed_after
+            if decrease:
+                pace.slow_factor = max(pace.slow_factor * DECREASE_FACTOR, MIN_FACTOR)
+                pace.slowed_after = pace.reserved_count
+            pace.save(update_fields=["rate_limited_count", "slow_factor", "slowed_after"])
+        if not decrease:
+            return
+        back = (1 - pace.slow_factor) / self.recovery_step
+        if pace.slow_factor <= MIN_FACTOR:
+            # Refusals keep coming at a tenth of the rate: the account's limit is below the configured one.
+            logger.warning("WDT keeps refusing %s calls for its rate: sending at %.0f%% of the configured rate; "
+                           "if this lasts, lower WDT_%s_RATE to what the account allows", gateway,
+                           pace.slow_factor * 100, "QJB" if gateway == "qjb" else "ENT")
+        else:
+            logger.info("WDT rate limit on %s: sending at %.0f%% of the configured rate, back to 100%% in %.0f "
+                        "requests", gateway, pace.slow_factor * 100, back)
 
     # --- internals --------------------------------------------------------------------------------------
     def _ensure_rows(self, gateway: str, limits: GatewayLimits) -> None:
@@ -133,7 +152,7 @@ class DatabasePacer:
         waited = 0.0
         looks = 0
         while True:
-            now = time.time()
+            now = self.clock()
             slots = list(candidates.values_list("number", "holder", "expires_at"))
             if len(slots) < concurrency:
                 # Rows are missing (the table was emptied since this process filled it, or the concurrency was
@@ -156,7 +175,7 @@ class DatabasePacer:
             # Back off while every slot stays taken (up to 8 × the first pause), so that waiting callers do not
             # load the database; jittered so that they do not look in step.
             pause = SLOT_POLL_SECONDS * min(2 ** (looks // 4), 8) * (1 + random.random())  # noqa: S311
-            time.sleep(pause)
+            self.sleep(pause)
             waited += pause
 
     def _give_back(self, gateway: str, holder: str) -> None:
@@ -167,24 +186,23 @@ class DatabasePacer:
     def _renew(self, gateway: str, holder: str) -> None:
         from .models import GatewaySlot
 
-        GatewaySlot.objects.filter(gateway=gateway, holder=holder).update(expires_at=time.time() + self.lease_seconds)
+        GatewaySlot.objects.filter(gateway=gateway, holder=holder).update(expires_at=self.clock() + self.lease_seconds)
 
     def _wait_for_turn(self, gateway: str, rate: float) -> float:
-        """Reserve the next send time at `rate` across all callers, sleep until it; return the seconds slept."""
+        """Reserve the next send time at the current share of `rate` across all callers, sleep until it; return
+        the seconds slept."""
 
         with transaction.atomic():
             pace = self._locked_pace(gateway, self.limits[gateway])
-            now = time.time()
-            if pace.slow_until > now:
-                rate = rate * pace.slow_factor
-            elif pace.slow_factor != 1.0:
-                pace.slow_factor = 1.0
-            turn = max(pace.next_at, now)
-            pace.next_at = turn + 1 / rate
-            pace.save(update_fields=["next_at", "slow_factor"])
-        delay = turn - time.time()
+            turn = max(pace.next_at, self.clock())
+            pace.next_at = turn + 1 / (rate * pace.slow_factor)
+            pace.slow_factor = min(pace.slow_factor + self.recovery_step, 1.0)
+            pace.reserved_count += 1
+            pace.save(update_fields=["next_at", "slow_factor", "reserved_count"])
+        setattr(self._reserved, gateway, pace.reserved_count)
+        delay = turn - self.clock()
         if delay > 0:
-            time.sleep(delay)
+            self.sleep(delay)
         return max(delay, 0.0)
 
 
@@ -206,8 +224,8 @@ def get_pacer() -> DatabasePacer:
 
     connect, read = parse_timeout(settings.WDT_TIMEOUT)
     limits = limits_from_settings()
-    key = (tuple(sorted(limits.items())), connect + read + 10, settings.WDT_RATE_LIMIT_COOLDOWN)
+    key = (tuple(sorted(limits.items())), connect + read + 10, settings.WDT_RATE_LIMIT_RECOVERY)
     pacer = _pacers.get(key)
     if pacer is None:
-        pacer = _pacers[key] = DatabasePacer(limits, lease_seconds=key[1], cooldown_seconds=key[2])
+        pacer = _pacers[key] = DatabasePacer(limits, lease_seconds=key[1], recovery_requests=key[2])
     return pacer
