@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from settlements.models import SettlementDraft, SettlementLine
+from wdtportal.documents.totals import totals_of
 from wdtportal.wdt.sandbox.models import SandboxReturn, SandboxReturnLine
 
 
@@ -15,7 +16,8 @@ def seed_settlement_drafts(n: int, *, prefix: str = "CRB") -> list[SettlementDra
     SandboxReturnLine.objects.bulk_create(
         [SandboxReturnLine(purchase_return=r, spec_no="SKU-A", num=Decimal("2"), price=Decimal("10.5"))
          for r in returns], batch_size=500)
-    SettlementDraft.objects.bulk_create([SettlementDraft(return_no=no) for no in numbers], batch_size=500)
+    totals = totals_of([(Decimal("2"), Decimal("10.5"))]).fields()  # the one line each draft gets below
+    SettlementDraft.objects.bulk_create([SettlementDraft(return_no=no, **totals) for no in numbers], batch_size=500)
     drafts = list(SettlementDraft.objects.filter(return_no__in=numbers).order_by("return_no"))
     SettlementLine.objects.bulk_create(
         [SettlementLine(draft=d, line_no=1, spec_no="SKU-A", settle_num=Decimal("2"), price=Decimal("10.5"))

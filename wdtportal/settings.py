@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram indexes for contains-search on PostgreSQL (wdtportal/lists/trigram.py); inert on SQLite.
+    "django.contrib.postgres",
     "import_export",
     "django_tasks",
     # Before django_tasks_db: its `db_worker` command extends the library's (jobs' recovery, the sweep).

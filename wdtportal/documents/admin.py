@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import StateChange
 from .results import Outcome, SendResult
 from .states import STATE_COLOURS, DocumentState
+from .totals import document_recount
 
 OUTCOME_COLOURS = {
     Outcome.DONE: STATE_COLOURS[DocumentState.DONE],
@@ -199,6 +200,12 @@ class DocumentAdmin(admin.ModelAdmin):
             return
         columns = {f.name for f in obj._meta.concrete_fields if not f.primary_key}
         obj.save(update_fields=[*(name for name in form.fields if name in columns), "updated_at"])
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The lines were just saved (added, changed, deleted) in the change view's transaction: the document's
+        totals follow them in the same transaction."""
+        super().save_related(request, form, formsets, change)
+        document_recount(form.instance)
 
     # --- the per-document report of an action ------------------------------------------------------
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:

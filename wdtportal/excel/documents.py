@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from wdtportal.documents.models import ImportBatch
 from wdtportal.documents.states import EDITABLE, DocumentState
+from wdtportal.documents.totals import TOTAL_FIELDS, Totals, totals_of
 from wdtportal.documents.transitions import move_many
 
 from .bulk import insert_rows, model_defaults, update_rows
@@ -421,6 +422,7 @@ class DocumentImporter:
         doc_fields = [col.field_name for col in self.doc_cols]
         created = [doc for doc in chunk if doc.status == NEW]
         updated = [doc for doc in chunk if doc.status == UPDATE]
+        totals = self._totals_of_lines()
         if created:
             defaults = model_defaults(self.document_model, now)
             defaults.update(created_by_id=self.user.pk if self.user else None, import_batch_id=batch.pk)
@@ -430,6 +432,7 @@ class DocumentImporter:
                 for doc in created:
                     values = dict(defaults)
                     values.update(zip(doc_fields, doc.values, strict=True))
+                    values.update(totals(doc).fields())
                     self.prepare_new(values)
                     yield tuple(values[name] for name in attnames)
 
@@ -442,15 +445,22 @@ class DocumentImporter:
         if updated:
             first = dict(zip(doc_fields, updated[0].values, strict=True))
             self.prepare_update(first)
-            attnames = [*first, "import_batch_id", "updated_at"]
+            # Documents whose lines the file changes get their totals written with their fields; the others keep
+            # theirs (their lines stay as they are).
+            for group, new_totals in (([d for d in updated if d.lines], True), ([d for d in updated if not d.lines],
+                                                                                 False)):
+                if not group:
+                    continue
+                attnames = [*first, "import_batch_id", "updated_at", *(TOTAL_FIELDS if new_totals else ())]
 
-            def changes() -> Iterable[tuple]:
-                for doc in updated:
-                    values = dict(zip(doc_fields, doc.values, strict=True))
-                    self.prepare_update(values)
-                    yield (*values.values(), batch.pk, now, doc.pk)
+                def changes(group: list[_Doc] = group, new_totals: bool = new_totals) -> Iterable[tuple]:
+                    for doc in group:
+                        values = dict(zip(doc_fields, doc.values, strict=True))
+                        self.prepare_update(values)
+                        written = totals(doc).fields().values() if new_totals else ()
+                        yield (*values.values(), batch.pk, now, *written, doc.pk)
 
-            update_rows(self.document_model, attnames, changes())
+                update_rows(self.document_model, attnames, changes())
             relined = [doc.pk for doc in updated if doc.lines]
             self.line_model.objects.filter(**{f"{self.line_fk}_id__in": relined}).delete()
             # As after an edit in the admin (return_edited, settlement_edited): a validated document that changed must
@@ -462,19 +472,38 @@ class DocumentImporter:
         self._create_lines([doc for doc in created + updated if doc.lines])
         self.after_write([key for key, doc in zip(keys, chunk, strict=True) if doc.status == NEW])
 
-    def _create_lines(self, docs: Iterable[_Doc]) -> None:
+    def _line_values(self) -> tuple[list[str], Callable[[tuple], tuple]]:
+        """The line fields in the order `_create_lines` inserts them (the file's, then the absent ones), and the
+        function giving a line's values in that order: what is inserted is what the totals are computed from."""
         names = [col.field_name for col in self.line_cols]
         absent = [col for col in self.layout.columns if col.level == LINE and col.field_name not in names]
         absent_defaults = tuple(col.default for col in absent)
         width = len(names) + 1
-        attnames = [f"{self.line_fk}_id", "line_no", *names, *[col.field_name for col in absent]]
+
+        def values(line: tuple) -> tuple:
+            # a rebuilt line carries its absent fields already (see _fill_absent_line_fields)
+            return line[1:] if len(line) > width else (*line[1:], *absent_defaults)
+
+        return [*names, *[col.field_name for col in absent]], values
+
+    def _totals_of_lines(self) -> Callable[[_Doc], Totals]:
+        names, values = self._line_values()
+        quantity, price = names.index(self.document_model.line_quantity_field), names.index("price")
+
+        def totals(doc: _Doc) -> Totals:
+            return totals_of((line[quantity], line[price]) for line in map(values, doc.lines))
+
+        return totals
+
+    def _create_lines(self, docs: Iterable[_Doc]) -> None:
+        names, values = self._line_values()
+        attnames = [f"{self.line_fk}_id", "line_no", *names]
 
         def rows() -> Iterable[tuple]:
             for doc in docs:
                 pk = doc.pk
                 for number, line in enumerate(doc.lines, start=1):
-                    # a rebuilt line carries its absent fields already (see _fill_absent_line_fields)
-                    yield (pk, number, *line[1:]) if len(line) > width else (pk, number, *line[1:], *absent_defaults)
+                    yield (pk, number, *values(line))
 
         insert_rows(self.line_model, attnames, rows())
 
