@@ -60,7 +60,8 @@ class SettlementDraft(TrackedDocument, DocumentTotals):
         # What the list sorts and filters by, and the numbers its search looks up (return_no and js_order_no are
         # unique); the trigram index of the remark is PostgreSQL's only (migration 0005).
         indexes = [
-            *list_indexes("sd", "state", "created_at", "sent_at", "line_count", "total_quantity", "total_amount"),
+            *list_indexes("sd", "state", "js_order_no", "created_at", "sent_at", "line_count", "total_quantity",
+                          "total_amount"),
             prefix_index("sd", "logistics_no"),
         ]
 

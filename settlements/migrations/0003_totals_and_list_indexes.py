@@ -51,6 +51,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='settlementdraft',
+            index=models.Index(fields=['js_order_no', 'id'], name='sd_js_order_no_id'),
+        ),
+        migrations.AddIndex(
+            model_name='settlementdraft',
             index=models.Index(fields=['created_at', 'id'], name='sd_created_at_id'),
         ),
         migrations.AddIndex(

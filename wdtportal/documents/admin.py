@@ -23,6 +23,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wdtportal.lists.admin import ListAdmin
+
 from .models import StateChange
 from .results import Outcome, SendResult
 from .states import STATE_COLOURS, DocumentState
@@ -116,15 +118,22 @@ class DocumentForm(forms.ModelForm):
         return cleaned
 
 
-class DocumentAdmin(admin.ModelAdmin):
-    """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`."""
+class DocumentAdmin(ListAdmin):
+    """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`.
+
+    A list built for a million documents (wdtportal/lists/admin.py): newest first by id (the index every page of
+    the unfiltered list is a range of), each sortable column and each filter served by an index of the model's
+    Meta (list_indexes)."""
 
     #: action name → the `has_<name>_permission` it needs; posting it without that permission is a 403.
     guarded_actions: dict[str, str] = {}
     send_perm = ""
     resolve_perm = ""
     list_per_page = 50
+    ordering = ("-pk",)
     form = DocumentForm
+    #: The `ImportBatch.kind`s the list's import-batch filter offers.
+    import_batch_kinds: tuple[str, ...] = ()
 
     # --- what other apps add (a document app may be imported by another, never the reverse) ------------
     @classmethod
@@ -273,6 +282,15 @@ class DocumentAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     # --- small pieces of the change page -------------------------------------------------------------
+    @admin.display(description=_("导入批次"))
+    def import_batch_link(self, obj: Any) -> str:
+        """The batch that brought the document in, linked to the list of every document it brought."""
+        if obj is None or obj.import_batch_id is None:
+            return "-"
+        info = obj._meta.app_label, obj._meta.model_name
+        url = reverse("admin:{}_{}_changelist".format(*info)) + f"?import_batch__id__exact={obj.import_batch_id}"
+        return format_html('<a href="{}">#{} {}</a>', url, obj.import_batch_id, obj.import_batch)
+
     def links(self, obj: Any, extra: list[tuple[str, str]] | None = None,
               can_resolve: Callable[[Any], bool] | None = None) -> str:
         if obj is None or obj.pk is None:

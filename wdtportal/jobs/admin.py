@@ -14,6 +14,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from wdtportal.lists.admin import ListAdmin
+
 from .kinds import kind_choices
 from .models import ItemState, Job, JobItem
 from .progress import job_progress
@@ -33,13 +35,15 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ListAdmin):
     list_display = ("number", "kind_display", "label", "created_by", "created_at", "status_badge", "progress", "total",
                     "done", "failed", "unknown", "skipped", "finished_at")
     list_display_links = ("number", "kind_display")
     list_filter = (KindFilter, "created_at", "created_by")
-    search_fields = ("label", "items__label")
-    date_hierarchy = "created_at"
+    # A job by a document it covers (its items' labels are the documents' numbers), or by its own label.
+    search_numbers = ("items__label",)
+    search_texts = ("label",)
+    ordering = ("-pk",)
     list_select_related = ("created_by",)
     readonly_fields = ("kind_display", "label", "created_by", "created_at", "started_at", "finished_at", "total",
                        "done", "failed", "unknown", "skipped", "message", "progress_link")
@@ -122,12 +126,15 @@ class JobAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobItem)
-class JobItemAdmin(admin.ModelAdmin):
+class JobItemAdmin(ListAdmin):
     """Hidden from the index; reachable for searching a document across jobs."""
 
     list_display = ("job", "position", "label", "state", "message", "finished_at")
+    sortable_by = ()
     list_filter = ("state",)
-    search_fields = ("label", "message")
+    search_numbers = ("label",)
+    search_texts = ("message",)  # no index: read when no document's number starts with the words
+    ordering = ("-pk",)
     list_select_related = ("job",)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
