@@ -3,6 +3,13 @@
 Read-only selectors: nothing here changes data. A "send" is one request to one of WDT's three sending methods
 that reached WDT (accepted, refused, or without an answer after it may have been executed); rate-limit refusals
 and requests that never left (connection failures) are retried by the client and not counted.
+
+Built for years of data, each figure reads what an index or a small table holds, never the whole of a big table:
+the counts by state from the state tallies (documents/tallies.py: one query, whatever the number of documents);
+the failures grouped from the most recent FAILURE_SAMPLE failed documents of each kind (a range of the (state, id)
+index); the sends and the chart from the calls of the week and of CHART_DAYS days (a range of the (created_at, id)
+index), the chart's local days told apart by comparing with each local midnight (computed in Python, so daylight
+saving anywhere is right) instead of converting every call's time, which SQLite does with a Python function per row.
 """
 
 from dataclasses import dataclass, field
@@ -11,14 +18,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
-from django.db.models import Count, Model, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, IntegerField, Model, Q, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.documents.registry import state_columns
 from wdtportal.documents.states import STATE_COLOURS, DocumentState
+from wdtportal.documents.tallies import state_counts
 from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import Outcome, WdtCall
 
@@ -31,7 +38,7 @@ REACHED_WDT = (Outcome.OK, Outcome.REFUSED, Outcome.UNKNOWN)
 CHART_DAYS = 30
 UNKNOWN_LIST_LIMIT = 20
 JOBS_LIST_LIMIT = 10
-
+FAILURE_SAMPLE = 2000  # the most recent failed documents of each kind that the failure groups are made from
 
 
 def _state_fields() -> list[tuple[type[Model], str, Any]]:
@@ -129,10 +136,11 @@ def _admin_url(site: AdminSite, user: Any, model: type[Model], view: str, *args:
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
+def state_tables(*, site: AdminSite, user: Any, tallies: dict | None = None) -> list[StateTable]:
+    tallies = state_counts() if tallies is None else tallies
     tables = []
     for model, field_name, heading in _state_fields():
-        counts = dict(model.objects.values_list(field_name).annotate(n=Count("pk")).order_by())
+        counts = tallies.get((model._meta.label_lower, field_name), {})
         rows = [
             StateCount(state.value, state.label, STATE_COLOURS[state], counts.get(state.value, 0),
                        _admin_url(site, user, model, "changelist", **{f"{field_name}__exact": state.value}))
@@ -177,10 +185,13 @@ def send_figures(*, now: datetime | None = None) -> tuple[list[SendFigures], Sen
 
 
 def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
-    """Documents WDT refused, grouped by WDT's message, largest group first."""
+    """Documents WDT refused, grouped by WDT's message, largest group first: the FAILURE_SAMPLE most recent failed
+    documents of each kind (older failures are counted by state, not grouped)."""
     groups = []
     for model, field_name, heading in _state_fields():
-        rows = (model.objects.filter(**{field_name: DocumentState.FAILED})
+        failed = model.objects.filter(**{field_name: DocumentState.FAILED})
+        recent = failed.order_by("-pk").values("pk")[:FAILURE_SAMPLE]
+        rows = (model.objects.filter(pk__in=recent)
                 .values_list("last_message").annotate(n=Count("pk")).order_by())
         for message, count in rows:
             url = _admin_url(site, user, model, "changelist",
@@ -190,12 +201,15 @@ def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
     return groups
 
 
-def unknowns(*, site: AdminSite, user: Any) -> tuple[list[StateCount], list[UnknownDocument]]:
+def unknowns(*, site: AdminSite, user: Any, tallies: dict | None = None,
+             ) -> tuple[list[StateCount], list[UnknownDocument]]:
     """Documents whose outcome is unknown: a person must find out in WDT and resolve them."""
+    tallies = state_counts() if tallies is None else tallies
     counts, documents = [], []
     for model, field_name, heading in _state_fields():
         queryset = model.objects.filter(**{field_name: DocumentState.UNKNOWN})
-        counts.append(StateCount(field_name, str(heading), STATE_COLOURS[DocumentState.UNKNOWN], queryset.count(),
+        count = tallies.get((model._meta.label_lower, field_name), {}).get(DocumentState.UNKNOWN, 0)
+        counts.append(StateCount(field_name, str(heading), STATE_COLOURS[DocumentState.UNKNOWN], count,
                                  _admin_url(site, user, model, "changelist",
                                             **{f"{field_name}__exact": DocumentState.UNKNOWN})))
         for document in queryset.order_by("updated_at", "pk")[:UNKNOWN_LIST_LIMIT]:
@@ -216,20 +230,23 @@ def daily_sends(*, days: int = CHART_DAYS, now: datetime | None = None) -> list[
     """One entry per local day, oldest first, the last being today; days without sends are zeros."""
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
-    chart = {first + timedelta(days=i): ChartDay(first + timedelta(days=i)) for i in range(days)}
+    dates = [first + timedelta(days=i) for i in range(days)]
+    chart = [ChartDay(day) for day in dates]
+    # The day of a call: the index of the last local midnight before it (each one made aware on its own).
+    midnights = [_local_midnight(day) for day in dates[1:]]
+    day_index = Case(*(When(created_at__lt=midnight, then=Value(i)) for i, midnight in enumerate(midnights)),
+                     default=Value(days - 1), output_field=IntegerField())
     rows = (
         WdtCall.objects.filter(method__in=SEND_METHODS, outcome__in=REACHED_WDT,
                                created_at__gte=_local_midnight(first))
-        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(day=day_index)
         .values("day", "outcome")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for row in rows:
-        entry = chart.get(row["day"])
-        if entry is not None:
-            setattr(entry, row["outcome"], row["n"])
-    return list(chart.values())
+        setattr(chart[row["day"]], row["outcome"], row["n"])
+    return chart
 
 
 def chart_geometry(days: list[ChartDay], *, width: int = 720, height: int = 200) -> dict[str, Any]:
@@ -274,9 +291,10 @@ def _nice_ceiling(value: int) -> int:
 
 def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None) -> Dashboard:
     sends, sends_total = send_figures(now=now)
-    unknown_counts, unknown_documents = unknowns(site=site, user=user)
+    tallies = state_counts()
+    unknown_counts, unknown_documents = unknowns(site=site, user=user, tallies=tallies)
     return Dashboard(
-        states=state_tables(site=site, user=user),
+        states=state_tables(site=site, user=user, tallies=tallies),
         sends=sends,
         sends_total=sends_total,
         failures=failure_groups(site=site, user=user),

@@ -205,6 +205,8 @@ WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
 # Seconds a document may stay in "sending" before `manage.py sweep_sending` holds it as unknown (the process
 # that sent it must have died). Longer than the read timeout times the retries.
 WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
+# Days the call log keeps a call: older rows are deleted by the workers' maintenance (wdt/retention.py). 0 keeps all.
+WDT_CALL_LOG_DAYS = env.int("WDT_CALL_LOG_DAYS", default=180)
 
 # Sandbox faults, also settable from its admin page: latency in ms, shares from 0 to 1.
 WDT_SANDBOX_LATENCY_MS = env.int("WDT_SANDBOX_LATENCY_MS", default=0)

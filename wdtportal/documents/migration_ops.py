@@ -1,4 +1,5 @@
-"""What the document apps' migrations share: filling the totals of documents that existed before the totals did.
+"""What the document apps' migrations share: filling the totals of documents that existed before the totals did,
+and putting the state-tally triggers on a document table (tallies.py).
 
 On PostgreSQL in SQL, one UPDATE … FROM (lines grouped by document) per range of BATCH ids, each committed on its
 own (the migration is not atomic, so a million returns are never locked in one transaction and a run cut short
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from .tallies import drop_triggers, table_install, table_recount
 from .totals import totals_of
 
 BATCH = 50_000
@@ -64,3 +66,19 @@ def _fill_in_python(Document: Any, Line: Any, fk: str, quantity: str, start: int
         totals = totals_of(pairs)
         changed.append(Document(pk=document_id, **totals.fields()))
     Document.objects.bulk_update(changed, ["line_count", "total_quantity", "total_amount"], batch_size=500)
+
+
+def install_tallies(apps: Any, schema_editor: Any, *, app_label: str, model_name: str, fields: list[str]) -> None:
+    """The triggers of one document table, and its tallies counted from the rows it already has."""
+    model = apps.get_model(app_label, model_name)
+    table, label = model._meta.db_table, model._meta.label_lower
+    table_install(schema_editor.connection, table, label, fields)
+    table_recount(schema_editor.connection, table, label, fields)
+
+
+def drop_tallies(apps: Any, schema_editor: Any, *, app_label: str, model_name: str) -> None:
+    drop_triggers(schema_editor.connection, apps.get_model(app_label, model_name)._meta.db_table)
+
+
+def drop_all_tally_triggers(apps: Any, schema_editor: Any) -> None:
+    drop_triggers(schema_editor.connection)

@@ -89,6 +89,25 @@ class StateChange(models.Model):
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
+class StateTally(models.Model):
+    """How many documents are in each state, as +1/−1 rows: database triggers on every document table write one for
+    each document that enters or leaves a state, in the transaction that moves, creates or deletes it, whatever
+    wrote it (move, an import, a bulk insert, a delete). Summed per state they are the dashboard's counts; the
+    workers' maintenance folds them into one row per state now and then. See tallies.py."""
+
+    model = models.CharField(max_length=100)  # the document model's label, "returns.purchasereturn"
+    field = models.CharField(max_length=40)
+    state = models.CharField(max_length=20)
+    delta = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("状态计数")
+        verbose_name_plural = _("状态计数")
+
+    def __str__(self) -> str:
+        return f"{self.model}.{self.field}={self.state} {self.delta:+d}"
+
+
 class TrackedDocument(models.Model):
     """Audit fields every document the portal sends has."""
 

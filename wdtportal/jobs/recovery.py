@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from wdtportal.documents.sweep import documents_sweep_sending
+from wdtportal.documents.tallies import state_tallies_compact
+from wdtportal.wdt.retention import calls_prune
 
 from .bookkeeping import has_pending, job_finish_if_complete
 from .models import ItemState, Job, JobItem, JobRunner
@@ -69,13 +71,18 @@ def job_recover_all() -> int:
 
 def jobs_maintenance() -> dict[str, int]:
     """What every worker does at start and periodically (see the `db_worker` command): restart the unfinished jobs
-    whose runners died, and move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown."""
+    whose runners died, move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown, delete
+    calls older than WDT_CALL_LOG_DAYS, and fold the dashboard's state counts (documents/tallies.py)."""
     restarted = job_recover_all()
     swept = len(documents_sweep_sending())
     if swept:
         logger.warning("%d document(s) left in sending longer than %s s are now unknown", swept,
                        settings.WDT_SENDING_TIMEOUT)
-    return {"restarted": restarted, "swept": swept}
+    pruned = calls_prune()
+    if pruned:
+        logger.info("%d call-log row(s) older than %s days deleted", pruned, settings.WDT_CALL_LOG_DAYS)
+    folded = state_tallies_compact()
+    return {"restarted": restarted, "swept": swept, "pruned": pruned, "folded": folded}
 
 
 def runner_lost(*, runner: JobRunner) -> None:
