@@ -108,8 +108,9 @@ class Anchors:
     def find(cls, *, returns: int) -> Anchors:
         from django.contrib.auth import get_user_model
 
-        from returns.models import ImportBatch, PurchaseReturn
+        from returns.models import PurchaseReturn
         from settlements.models import SettlementDraft
+        from wdtportal.documents.models import ImportBatch
         from wdtportal.jobs.models import Job
         from wdtportal.wdt.models import WdtCall
 
@@ -174,10 +175,13 @@ def filter_queries(model_admin: admin.ModelAdmin, values: dict[str, Any]) -> Ite
     today = timezone.localdate()
     for spec in model_admin.list_filter:
         name = spec[0] if isinstance(spec, tuple | list) else spec
-        if not isinstance(name, str):  # a SimpleListFilter class
+        if not isinstance(name, str):  # a SimpleListFilter class: the value given, else its first choice
             parameter = name.parameter_name
-            if parameter in values:
-                yield parameter, urlencode({parameter: values[parameter]})
+            value = values.get(parameter)
+            if value is None:
+                value = next(iter(name.lookups(None, None, model_admin) or []), (None,))[0]
+            if value is not None:
+                yield parameter, urlencode({parameter: value})
             continue
         model_field = model_admin.model._meta.get_field(name)
         if model_field.is_relation:
@@ -197,6 +201,7 @@ def sort_queries(model_admin: admin.ModelAdmin, user: Any) -> Iterator[tuple[str
     """One `o=` query per sortable column of the list, as the column header links it."""
     request = _request_as(user)
     list_display = list(model_admin.get_list_display(request))
+    sortable_by = set(model_admin.get_sortable_by(request))
     offset = 1 if model_admin.get_actions(request) else 0  # the action checkbox is column 0
     for index, name in enumerate(list_display):
         try:
@@ -204,7 +209,7 @@ def sort_queries(model_admin: admin.ModelAdmin, user: Any) -> Iterator[tuple[str
         except FieldDoesNotExist:
             attribute = getattr(model_admin, name, None) or getattr(model_admin.model, name, None)
             sortable = bool(getattr(attribute, "admin_order_field", None))
-        if sortable:
+        if sortable and name in sortable_by:
             yield name, f"o={index + offset}"
 
 
@@ -260,9 +265,12 @@ def page_cases(anchors: Anchors) -> list[Case]:
     cases += [Case("settlements: change page", _url("settlements_settlementdraft_change", draft.pk))]
     cases += list_cases("call log", "wdt_wdtcall_changelist", WdtCall, anchors.call_count, anchors=anchors,
                         filters={**people, "outcome": "refused", "method": "purchase.PurchaseReturn.pending",
-                                 "gateway": "qjb"},
+                                 "gateway": "qjb", "search_in": "payload"},
                         searches=[("return_no", pr.return_no), ("error message word", ERROR_WORD)])
-    cases += [Case("call log: change page", _url("wdt_wdtcall_change", anchors.call_id))]
+    # Reading every payload is an explicit, slower choice (the 搜索范围 filter): measured, not a default page.
+    cases += [Case("call log: search return_no in payloads too (explicit)", _url(
+                  "wdt_wdtcall_changelist", query=urlencode({"q": pr.return_no, "search_in": "payload"}))),
+              Case("call log: change page", _url("wdt_wdtcall_change", anchors.call_id))]
     job_pages = max(math.ceil(anchors.job_items / 100), 1)
     deep = min(500, job_pages)
     cases += [

@@ -27,6 +27,18 @@ def _name_and_direction(part: Any) -> tuple[str | None, bool]:
 
 
 class ListChangeList(ChangeList):
+    def get_ordering(self, request: Any, queryset: Any) -> list[Any]:
+        # Only the columns the admin lets sort (`sortable_by`: those with an index), even in a URL typed by hand.
+        if self.params.get(ORDER_VAR) and self.sortable_by is not None:
+            allowed = {i for i, name in enumerate(self.list_display) if name in self.sortable_by}
+            kept = [p for p in self.params[ORDER_VAR].split(".")
+                    if p.lstrip("-").isdigit() and int(p.lstrip("-")) in allowed]
+            if kept:
+                self.params[ORDER_VAR] = ".".join(kept)
+            else:
+                del self.params[ORDER_VAR]
+        return super().get_ordering(request, queryset)
+
     def _get_deterministic_ordering(self, ordering: list[Any]) -> list[Any]:
         if not (self.params.get(ORDER_VAR) and ordering):
             return super()._get_deterministic_ordering(ordering)
