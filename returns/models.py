@@ -51,6 +51,7 @@ class PurchaseReturn(TrackedDocument, DocumentTotals):
             *list_indexes("pr", "outbound_state", "waiting_state", "created_at", "sent_at", "line_count",
                           "total_quantity", "total_amount"),
             prefix_index("pr", "logistics_no"),
+            prefix_index("pr", "logistics_code"),
         ]
 
     def __str__(self) -> str:

@@ -63,6 +63,7 @@ class SettlementDraft(TrackedDocument, DocumentTotals):
             *list_indexes("sd", "state", "js_order_no", "created_at", "sent_at", "line_count", "total_quantity",
                           "total_amount"),
             prefix_index("sd", "logistics_no"),
+            prefix_index("sd", "logistics_company_no"),
         ]
 
     def __str__(self) -> str:

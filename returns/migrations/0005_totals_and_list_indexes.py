@@ -85,4 +85,8 @@ class Migration(migrations.Migration):
             model_name='purchasereturn',
             index=models.Index(fields=['logistics_no'], name='pr_logistics_no_like', opclasses=['varchar_pattern_ops']),
         ),
+        migrations.AddIndex(
+            model_name='purchasereturn',
+            index=models.Index(fields=['logistics_code'], name='pr_logistics_code_like', opclasses=['varchar_pattern_ops']),
+        ),
     ]

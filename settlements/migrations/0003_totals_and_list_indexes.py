@@ -78,6 +78,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['logistics_no'], name='sd_logistics_no_like', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AddIndex(
+            model_name='settlementdraft',
+            index=models.Index(fields=['logistics_company_no'], name='sd_logistics_company_no_like', opclasses=['varchar_pattern_ops']),
+        ),
+        migrations.AddIndex(
             model_name='settlementline',
             index=models.Index(fields=['spec_no'], name='settlementline_spec_no_like', opclasses=['varchar_pattern_ops']),
         ),
