@@ -89,4 +89,12 @@ class Migration(migrations.Migration):
             model_name='purchasereturn',
             index=models.Index(fields=['logistics_code'], name='pr_logistics_code_like', opclasses=['varchar_pattern_ops']),
         ),
+        migrations.AddIndex(
+            model_name='purchasereturn',
+            index=models.Index(condition=models.Q(('outbound_state', 'unknown')), fields=['updated_at', 'id'], name='pr_unknown_outbound'),
+        ),
+        migrations.AddIndex(
+            model_name='purchasereturn',
+            index=models.Index(condition=models.Q(('waiting_state', 'unknown')), fields=['updated_at', 'id'], name='pr_unknown_waiting'),
+        ),
     ]

@@ -82,6 +82,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['logistics_company_no'], name='sd_logistics_company_no_like', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AddIndex(
+            model_name='settlementdraft',
+            index=models.Index(condition=models.Q(('state', 'unknown')), fields=['updated_at', 'id'], name='sd_unknown'),
+        ),
+        migrations.AddIndex(
             model_name='settlementline',
             index=models.Index(fields=['spec_no'], name='settlementline_spec_no_like', opclasses=['varchar_pattern_ops']),
         ),

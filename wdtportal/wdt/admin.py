@@ -41,7 +41,7 @@ class WdtCallAdmin(ListAdmin):
     # Each has its (column, id) index (WdtCall.Meta.indexes).
     sortable_by = ("created_at", "gateway", "method", "outcome")
     list_filter = ("outcome", ("method", IndexedValuesFilter), "gateway", "created_at", SearchInPayloadFilter)
-    search_numbers = ("document_label", "document_id", "method")
+    search_numbers = ("document_label", "document_id")  # a method: the filter beside the list
     search_texts = ("error_message",)
     ordering = ("-pk",)
     list_select_related = ("user",)

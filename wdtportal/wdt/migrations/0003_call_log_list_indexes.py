@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='wdtcall',
-            index=models.Index(fields=['created_at', 'id'], name='wdtcall_created_at_id'),
+            index=models.Index(fields=['created_at', 'id', 'method', 'outcome'], name='wdtcall_created_at_id'),
         ),
         migrations.AddIndex(
             model_name='wdtcall',
