@@ -234,17 +234,25 @@ def open_jobs(*, site: AdminSite, user: Any) -> list[OpenJob]:
                     _admin_url(site, user, Job, "progress", job.pk)) for job in jobs]
 
 
+def _day_index(midnights: list[datetime], low: int, high: int) -> Any:
+    """The number of `midnights[low:high]` at or before a call's time plus `low`, as a CASE that halves the range at
+    each level: about five comparisons a call for thirty days, where a flat CASE makes up to thirty."""
+    if low == high:
+        return Value(low, output_field=IntegerField())
+    middle = (low + high) // 2
+    return Case(When(created_at__lt=midnights[middle], then=_day_index(midnights, low, middle)),
+                default=_day_index(midnights, middle + 1, high), output_field=IntegerField())
+
+
 def daily_sends(*, days: int = CHART_DAYS, now: datetime | None = None) -> list[ChartDay]:
     """One entry per local day, oldest first, the last being today; days without sends are zeros."""
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     dates = [first + timedelta(days=i) for i in range(days)]
     chart = [ChartDay(day) for day in dates]
-    # The day of a call: the index of the last local midnight before it (each one made aware on its own).
+    # The day of a call: how many local midnights (each one made aware on its own) lie at or before it.
     midnights = [_local_midnight(day) for day in dates[1:]]
-    day_index = Case(*(When(created_at__lt=midnight, then=Value(i)) for i, midnight in enumerate(midnights)),
-                     default=Value(days - 1), output_field=IntegerField())
-    chart_sends = filter(_a_send, _calls_since(_local_midnight(first), day=day_index))
+    chart_sends = filter(_a_send, _calls_since(_local_midnight(first), day=_day_index(midnights, 0, len(midnights))))
     for row in chart_sends:
         entry = chart[row["day"]]
         setattr(entry, row["outcome"], getattr(entry, row["outcome"]) + row["n"])
