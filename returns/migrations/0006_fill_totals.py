@@ -13,6 +13,6 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False  # one transaction per batch of returns
 
-    dependencies = [("returns", "0005_totals_and_list_indexes")]
+    dependencies = [("returns", "0005_totals")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]

@@ -11,7 +11,7 @@ FIELDS = ["outbound_state", "waiting_state"]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("returns", "0007_trigram_search"), ("documents", "0002_state_tally")]
+    dependencies = [("returns", "0007_list_indexes"), ("documents", "0002_state_tally")]
 
     operations = [migrations.RunPython(
         partial(install_tallies, app_label="returns", model_name="PurchaseReturn", fields=FIELDS),

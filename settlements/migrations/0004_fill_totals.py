@@ -13,6 +13,6 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False  # one transaction per batch of drafts
 
-    dependencies = [("settlements", "0003_totals_and_list_indexes")]
+    dependencies = [("settlements", "0003_totals")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]

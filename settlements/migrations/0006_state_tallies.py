@@ -9,7 +9,7 @@ from wdtportal.documents.migration_ops import drop_tallies, install_tallies
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlements", "0005_trigram_search"), ("documents", "0002_state_tally")]
+    dependencies = [("settlements", "0005_list_indexes"), ("documents", "0002_state_tally")]
 
     operations = [migrations.RunPython(
         partial(install_tallies, app_label="settlements", model_name="SettlementDraft", fields=["state"]),
