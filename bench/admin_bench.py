@@ -43,10 +43,10 @@ def fixture_version(returns: int) -> str:
     """Changes when the fixture's code, any migration or the volume does."""
     digest = hashlib.sha256()
     digest.update((ROOT / "bench" / "admin_fixture.py").read_bytes())
-    for path in sorted(ROOT.glob("**/migrations/*.py")):
-        if ".venv" not in path.parts and "tmp" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
+    apps = [path for path in ROOT.iterdir() if path.is_dir() and path.name not in (".venv", "tmp", ".git")]
+    for path in sorted(p for app in apps for p in app.glob("**/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
     digest.update(str(returns).encode())
     return digest.hexdigest()[:16]
 
@@ -242,7 +242,7 @@ def bulk_row(result: Any, timeout: float) -> str:
     elapsed = f">{timeout:.0f} s" if result.timed_out else human_time(result.median)
     memory = "-" if result.peak_mb is None else f"{result.peak_mb:.0f} MB (+{result.grown_mb or 0:.0f})"
     cells = [result.case.name, str(status), "-" if result.queries is None else str(result.queries), elapsed,
-             human_time(result.sql_seconds), memory, result.error or result.detail]
+             human_time(result.sql_seconds), human_time(result.cpu_seconds), memory, result.error or result.detail]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -321,8 +321,8 @@ def main() -> None:
                                    f"{result.slowest_sql}\n\n{result.explain}\n\n")
                 explain_file.flush()
     if bulk_list:
-        print("\n| bulk action | status | queries | time | in SQL | peak memory (growth) | answer |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("\n| bulk action | status | queries | time | in SQL | web CPU | peak memory (growth) | answer |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         mark_dirty(url)
         for result in measure(bulk_list, client=client, runs=1, timeout=args.timeout * 5, budget=0):
             print(bulk_row(result, args.timeout * 5), flush=True)
