@@ -107,3 +107,16 @@ def test_on_postgresql_an_expensive_count_is_the_planners_estimate_and_the_list_
     assert len(changelist.result_list) == 50
     assert len(shown(client, p="3")) == 20
     assert shown(client, p="9") == []  # past the real end: an empty page, not an error
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_estimate_far_too_low_still_shows_one_page_and_never_all(client, clerk, monkeypatch):
+    many_returns(120)
+    monkeypatch.setattr(list_paginator, "planner_estimate", lambda queryset: (10, 1e9))  # "10 rows, costly"
+    client.force_login(clerk)
+    page = client.get(reverse(RETURNS))
+    changelist = page.context["cl"]
+    assert changelist.paginator.estimated and changelist.result_count == 10
+    assert len(changelist.result_list) == 50  # a page, not the 120 rows the estimate hid
+    assert not changelist.can_show_all and 'class="showall"' not in page.content.decode()
+    assert len(shown(client, p="3")) == 20

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import InvalidPage
 from django.db.models import F, OrderBy
 
 
@@ -65,6 +67,14 @@ class ListChangeList(ChangeList):
 
     def get_results(self, request: Any) -> None:
         super().get_results(request)
+        if self.paginator.estimated:
+            # An estimate may be far below the real count: never "show all", never the whole list as one page.
+            self.can_show_all = False
+            self.multi_page = True
+            try:
+                self.result_list = self.paginator.page(self.page_num).object_list
+            except InvalidPage as error:
+                raise IncorrectLookupParameters from error
         prefetch = getattr(self.model_admin, "list_prefetch", ())
         if prefetch:
             # For the rows of this page only: never for an action's selection, which may hold every row.
