@@ -1,10 +1,10 @@
 """The indexes of the lists (wdtportal/lists): each sortable column and filter with the id, numbers for prefix search,
-the dashboard's unknowns; and contains-search through a trigram index, on PostgreSQL only (wdtportal/lists/trigram.py).
+the dashboard's unknowns; and contains-search through trigram and bigram indexes, on PostgreSQL only (wdtportal/lists/trigram.py).
 After the totals are filled (an UPDATE of every row is cheaper with fewer indexes to keep)."""
 
 from django.db import migrations, models
 
-from wdtportal.lists.trigram import AddTrigramIndex
+from wdtportal.lists.trigram import AddBigramIndex, AddTrigramIndex
 
 
 class Migration(migrations.Migration):
@@ -62,4 +62,5 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('waiting_state', 'unknown')), fields=['updated_at', 'id'], name='pr_unknown_waiting'),
         ),
         AddTrigramIndex(model_name="purchasereturn", field="remark", name="pr_remark_trgm"),
+        AddBigramIndex(model_name="purchasereturn", field="remark", name="pr_remark_bigrams"),
     ]

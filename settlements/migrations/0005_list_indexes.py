@@ -1,10 +1,10 @@
 """The indexes of the lists (wdtportal/lists): each sortable column and filter with the id, numbers for prefix search,
-the dashboard's unknowns; and contains-search through a trigram index, on PostgreSQL only (wdtportal/lists/trigram.py).
+the dashboard's unknowns; and contains-search through trigram and bigram indexes, on PostgreSQL only (wdtportal/lists/trigram.py).
 After the totals are filled (an UPDATE of every row is cheaper with fewer indexes to keep)."""
 
 from django.db import migrations, models
 
-from wdtportal.lists.trigram import AddTrigramIndex
+from wdtportal.lists.trigram import AddBigramIndex, AddTrigramIndex
 
 
 class Migration(migrations.Migration):
@@ -58,4 +58,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['spec_no'], name='settlementline_spec_no_like', opclasses=['varchar_pattern_ops']),
         ),
         AddTrigramIndex(model_name="settlementdraft", field="remark", name="sd_remark_trgm"),
+        AddBigramIndex(model_name="settlementdraft", field="remark", name="sd_remark_bigrams"),
     ]

@@ -99,6 +99,10 @@ def test_on_postgresql_an_expensive_count_is_the_planners_estimate_and_the_list_
         cursor.execute("ANALYZE returns_purchasereturn")
     monkeypatch.setattr(list_paginator, "EXACT_COST", 0.0)  # as if the table were a million rows
     client.force_login(clerk)
+    # Costly to count, but few: counted up to SURE_BELOW, hence exactly.
+    few = client.get(reverse(RETURNS), {"q": "CR2026121000007"}).context["cl"]
+    assert not few.paginator.estimated and few.result_count == 1
+    monkeypatch.setattr(list_paginator, "SURE_BELOW", 50)  # as if the list held more than 1,000
     page = client.get(reverse(RETURNS))
     changelist = page.context["cl"]
     assert changelist.paginator.estimated
@@ -113,10 +117,11 @@ def test_on_postgresql_an_expensive_count_is_the_planners_estimate_and_the_list_
 def test_on_postgresql_an_estimate_far_too_low_still_shows_one_page_and_never_all(client, clerk, monkeypatch):
     many_returns(120)
     monkeypatch.setattr(list_paginator, "planner_estimate", lambda queryset: (10, 1e9))  # "10 rows, costly"
+    monkeypatch.setattr(list_paginator, "SURE_BELOW", 30)  # counted up to 30: more than that
     client.force_login(clerk)
     page = client.get(reverse(RETURNS))
     changelist = page.context["cl"]
-    assert changelist.paginator.estimated and changelist.result_count == 10
+    assert changelist.paginator.estimated and changelist.result_count == 30  # the planner's 10 was too low
     assert len(changelist.result_list) == 50  # a page, not the 120 rows the estimate hid
     assert not changelist.can_show_all and 'class="showall"' not in page.content.decode()
     assert len(shown(client, p="3")) == 20

@@ -58,12 +58,15 @@ def found(client: Any, url_name: str, term: str, **params: str) -> set[str]:
     ("SKU-RED", {"CR2026120100001", "CR2026120200001"}),  # lines' spec_no: each return once
     ("SKU-BLUE", {"CR2026120100002"}),
     ("JS20261201001", {"CR2026120100002"}),  # its settlement draft's number (added by the settlements app)
-    ("破损", {"CR2026120100001", "CR2026120200001"}),  # a word of a remark
+    ("破损", {"CR2026120100001", "CR2026120200001"}),  # a word of a remark (two characters: bigrams on PostgreSQL)
+    ("损，", {"CR2026120100001"}),  # any two characters, punctuation too
+    ("临期商品", {"CR2026120200001"}),  # four characters: trigrams on PostgreSQL
     ("供应商同意", {"CR2026120100001"}),
     ("破损 临期", {"CR2026120200001"}),  # every word must match
     ("SF 破损", {"CR2026120100001", "CR2026120200001"}),  # a company and a remark word
     ("NOSUCHNUMBER", set()),
     ("没有这样的备注", set()),
+    ("没有", set()),
 ])
 def test_the_returns_list_finds_numbers_tracking_numbers_companies_and_remarks(client, clerk, returns, term,
                                                                                expected):
@@ -104,8 +107,10 @@ def test_the_call_log_finds_a_batch_by_its_first_number_and_an_error_by_its_word
         document_label__startswith="CR2026120100001")}
     refused = WdtCall.objects.get(outcome="refused")
     assert found(admin_client, url, "库存不足") == {str(refused)}
-    assert found(admin_client, url, "purchase.PurchaseReturn.pending") == {
-        str(WdtCall.objects.get(outcome="ok"))}
+    # A method is chosen from its filter (its values read by hopping through the method index).
+    page = admin_client.get(reverse(url), {"method": "purchase.PurchaseReturn.pending"})
+    assert [str(c) for c in page.context["cl"].result_list] == [str(WdtCall.objects.get(outcome="ok"))]
+    assert "purchase_return_order_push.php" in page.content.decode()  # offered in the filter
 
 
 def test_a_job_is_found_by_a_document_it_covers(admin_client, db):

@@ -1,9 +1,10 @@
 """A paginator for big lists: it counts exactly only what is cheap to count, and finds deep pages by their ids.
 
 Counting. On PostgreSQL the list's query is first EXPLAINed: when the planner's cost of reading every row it
-selects is at most EXACT_COST (an index range of a few hundred thousand entries, some tens of milliseconds), the
-rows are counted exactly; above it, the planner's own estimate is shown, as "about N" (for the unfiltered table
-that is pg_class.reltuples scaled to the table's current size). A COUNT(*) over a million returns took 0.5-1 s on
+selects is at most EXACT_COST (an index range of some ten thousand entries, a few tens of milliseconds), the rows
+are counted exactly; above it, they are counted up to SURE_BELOW (1,000: a LIMIT, as cheap as the page itself),
+and only a list with more shows the planner's own estimate, as "约 N" (for the unfiltered table that is
+pg_class.reltuples scaled to the table's current size). A COUNT(*) over a million returns took 0.5-1 s on
 the benchmark machine, and over a filter no index serves it reads the whole table. SQLite has no such estimate;
 it counts, which at the sizes it serves (200,000 returns) stays well within its budget (docs/benchmarks.md).
 
@@ -29,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 # drafts read in sequence, cost 10,730, in 60 ms; but 62,501 remarks found through the trigram index, cost 27,223,
 # in 1.8 s (every row found is read and its remark checked again). Below this, counting stays in tens of ms.
 EXACT_COST = 10_000.0
+# Above that cost the rows are still counted up to this many: fewer are shown exactly, more as the planner's estimate.
+SURE_BELOW = 1_000
 DEFERRED_FROM = 1_000
 
 
@@ -59,8 +62,13 @@ class ListPaginator(Paginator):
         if connections[queryset.db].vendor == "postgresql":
             rows, cost = planner_estimate(queryset)
             if cost > EXACT_COST:
+                # Costly to count, but maybe few: counting up to SURE_BELOW rows costs no more than the page
+                # itself (the planner's guess for a rare word can be thousands when there are none).
+                few = queryset.order_by().values("pk")[:SURE_BELOW].count()
+                if few < SURE_BELOW:
+                    return few
                 self.estimated = True
-                return rows
+                return max(rows, SURE_BELOW)
         return queryset.count()
 
     @property

@@ -9,7 +9,8 @@ the words are ANDed:
   wdtportal/documents/models.py, or a unique index); the list is then filtered by the numbers that had it only,
   usually one, so that the database reads one index and never ORs a table scan in;
 - anything else, or a number-like word no number starts with, is looked for inside the texts: on PostgreSQL
-  through trigram indexes (trigram.py), elsewhere by a scan.
+  through trigram indexes, and for a two-character word (most Chinese words) bigram indexes (trigram.py);
+  elsewhere by a scan.
 
 A number on a related table (a line's spec_no, a draft's js_order_no) is a subquery (`id IN (SELECT
 purchase_return_id FROM lines WHERE spec_no LIKE 'x%')`), which the database runs as a semi-join: no join of the
@@ -23,9 +24,13 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.db import connections, models
-from django.db.models import Exists, Q
+from django.db.models import Exists, F, Func, Q, TextField, Value
 from django.utils.text import smart_split, unescape_string_literal
+
+from .trigram import BIGRAMS
 
 NUMBER_WORD = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/\-]*$")
 # The largest code point: a range [prefix, prefix + TOP) holds exactly the strings that start with prefix, in a
@@ -72,7 +77,17 @@ def number_condition(model: type[models.Model], path: str, word: str, vendor: st
     return related_condition(model, path, starts)
 
 
-def text_condition(model: type[models.Model], path: str, word: str) -> Q:
+def text_condition(model: type[models.Model], path: str, word: str, vendor: str) -> Q:
+    """The documents whose `path` text contains `word`, in any case. On PostgreSQL a two-character word, which has no
+    trigram, is looked up among the text's two-character pieces (trigram.py's bigram index)."""
+    if vendor == "postgresql" and len(word) == 2:
+        pieces = ArrayField(TextField())
+
+        def condition(field: str) -> Q:
+            bigrams = Func(F(field), function=BIGRAMS, output_field=pieces)
+            return Q(DataContains(bigrams, Value([word.upper()], output_field=pieces)))
+
+        return related_condition(model, path, condition)
     return related_condition(model, path, lambda field: Q(**{f"{field}__icontains": word}))
 
 
@@ -98,6 +113,6 @@ def search_condition(model: type[models.Model], term: str, *, numbers: tuple[str
             if hits:
                 found = reduce(or_, hits)
         if found is None and texts:
-            found = reduce(or_, (text_condition(model, path, word) for path in texts))
+            found = reduce(or_, (text_condition(model, path, word, vendor) for path in texts))
         conditions.append(found if found is not None else Q(pk__in=[]))
     return reduce(and_, conditions) if conditions else Q()

@@ -1,9 +1,9 @@
-"""Contains-search of WDT's error messages through a trigram index, on PostgreSQL only (see
+"""Contains-search of WDT's error messages through trigram and bigram indexes, on PostgreSQL only (see
 wdtportal/lists/trigram.py)."""
 
 from django.db import migrations
 
-from wdtportal.lists.trigram import AddTrigramIndex
+from wdtportal.lists.trigram import AddBigramIndex, AddTrigramIndex
 
 
 class Migration(migrations.Migration):
@@ -11,4 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [("wdt", "0003_call_log_list_indexes")]
 
-    operations = [AddTrigramIndex(model_name="wdtcall", field="error_message", name="wdtcall_error_message_trgm")]
+    operations = [
+        AddTrigramIndex(model_name="wdtcall", field="error_message", name="wdtcall_error_message_trgm"),
+        AddBigramIndex(model_name="wdtcall", field="error_message", name="wdtcall_error_message_bigrams"),
+    ]
