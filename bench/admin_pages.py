@@ -38,6 +38,7 @@ from django.utils import timezone
 from .admin_fixture import BATCHES, SUPERVISOR_NAME, Volume, model_for_table
 
 REMARK_WORD = "破损"
+RARE_WORD = "换货单"
 ERROR_WORD = "库存不足"
 SELECT_ALL = 1_200  # a "select all" past DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000)
 BULK = 100_000  # the bulk export and send
@@ -255,7 +256,10 @@ def page_cases(anchors: Anchors) -> list[Case]:
                         searches=[("return_no (exact)", pr.return_no), ("return_no prefix (a day)", pr.return_no[:10]),
                                   ("spec_no", anchors.spec_no), ("logistics_no", pr.logistics_no),
                                   ("js_order_no", draft.js_order_no or draft.return_no),
-                                  ("remark word", REMARK_WORD)])
+                                  ("remark word", REMARK_WORD),
+                                  # A word no remark has: every row read unless an index finds the answer.
+                                  ("remark word none has (2 characters)", RARE_WORD[:2]),
+                                  ("remark word none has (3 characters)", RARE_WORD)])
     cases += [Case("returns: change page", _url("returns_purchasereturn_change", pr.pk)),
               Case("returns: what will be sent", _url("returns_purchasereturn_payload", pr.pk)),
               Case("returns: import page", _url("returns_purchasereturn_import")),
