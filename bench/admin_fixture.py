@@ -337,7 +337,27 @@ def build_returns(ctx: Context) -> int:
         "sent_by_id": f"CASE WHEN sent IS NULL THEN NULL ELSE {ctx.supervisor('p3')} END",
         "sent_at": sql.ts("sent"),
         "import_batch_id": f"CASE WHEN p3 < 900 THEN {ctx.ids[BATCHES]} + (i - 1) / {RETURNS_PER_BATCH} + 1 END",
+        **line_totals(ctx, "i"),
     }, ctx.returns_source(), ctes=sql.series(ctx.n))
+
+
+def line_num(ctx: Context, i: str, k: str) -> str:
+    """Line k's quantity of return i (1 to 48)."""
+    return ctx.sql.money(f"(1 + {h(f'{i} * 8 + {k}', 2)} % 48) * 100")
+
+
+def line_price(ctx: Context, i: str, k: str) -> str:
+    return ctx.sql.money(f"500 + {h(f'{i} * 8 + {k}', 2)} % 20000")
+
+
+def line_totals(ctx: Context, i: str) -> dict[str, str]:
+    """The totals of return i's 1 + i % 5 lines (and of its draft, which copies them), as build_lines makes them."""
+    def total(expression: Any) -> str:
+        return " + ".join(f"CASE WHEN {k} <= 1 + {i} % 5 THEN {expression(str(k))} ELSE 0 END" for k in range(1, 6))
+
+    amount = total(lambda k: f"{line_num(ctx, i, k)} * {line_price(ctx, i, k)}")
+    return {"line_count": f"1 + {i} % 5", "total_quantity": total(lambda k: line_num(ctx, i, k)),
+            "total_amount": f"ROUND({amount}, 4)"}
 
 
 def build_lines(ctx: Context) -> int:
@@ -349,8 +369,8 @@ def build_lines(ctx: Context) -> int:
         "purchase_return_id": f"{ctx.ids[RETURNS]} + i",
         "line_no": "k.k",
         "spec_no": spec,
-        "num": f"{sql.money(f'(1 + {line_hash} % 48) * 100')}",
-        "price": sql.money(f"500 + {line_hash} % 20000"),
+        "num": line_num(ctx, "i", "k.k"),
+        "price": line_price(ctx, "i", "k.k"),
         "position_no": f"'A-' || {sql.pad(f'{line_hash} % 40', 2)} || '-' || {sql.pad('k.k', 2)}",
         "batch_no": f"CASE WHEN {line_hash} % 10 < 7 THEN '' ELSE 'B' || {sql.local(ctx.created('i'), '%Y%m')} END",
         "remark": f"CASE WHEN {line_hash} % 20 = 0 THEN '外箱破损' ELSE '' END",
@@ -385,6 +405,7 @@ def build_drafts(ctx: Context) -> int:
         "sent_by_id": f"CASE WHEN dsent IS NULL THEN NULL ELSE {ctx.supervisor('p4')} END",
         "sent_at": sql.ts("dsent"),
         "import_batch_id": "NULL",
+        **line_totals(ctx, "i"),
     }, ctx.returns_source(), ctes=sql.series(ctx.n), where="dr IS NOT NULL")
 
 
@@ -620,6 +641,16 @@ def build_fixture(*, returns: int, log: Callable[[str], None] = lambda line: Non
         with connection.cursor() as cursor:
             for statement in reset:
                 cursor.execute(statement)
+    # The triggers counted every document inserted (documents/tallies.py): fold their rows, as the workers would.
+    from wdtportal.documents.tallies import state_tallies_compact
+
+    started = time.monotonic()
+    log(f"  state tallies: {state_tallies_compact(over=0):,} rows folded in {time.monotonic() - started:.1f} s")
+    if connection.vendor == "postgresql":
+        # Folding millions of rows at once left the table's file that size, its few live rows at the end, where
+        # VACUUM cannot cut it: rewrite it, as the workers' folding every few seconds never lets it grow.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM FULL documents_statetally")
     return table_counts()
 
 

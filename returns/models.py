@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from wdtportal.documents.models import TrackedDocument
+from wdtportal.documents.models import DocumentTotals, TrackedDocument, list_indexes, prefix_index
 from wdtportal.documents.numbers import quantity
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.validators import DECIMAL_19_4, non_negative, positive
@@ -17,7 +17,7 @@ def new_outer_no() -> str:
     return f"WP{uuid.uuid4().hex[:20].upper()}"
 
 
-class PurchaseReturn(TrackedDocument):
+class PurchaseReturn(TrackedDocument, DocumentTotals):
     return_no = models.CharField(_("退货单号"), max_length=40, unique=True)
     outer_no = models.CharField(_("外部单号"), max_length=40, unique=True, blank=True,
                                 help_text=_("用于避免同一数据重复推送；留空时自动生成并保持不变"))
@@ -28,9 +28,9 @@ class PurchaseReturn(TrackedDocument):
     is_check = models.BooleanField(_("是否审核"), default=True)
 
     outbound_state = models.CharField(_("出库单状态"), max_length=20, choices=DocumentState.choices,
-                                      default=DocumentState.DRAFT, db_index=True)
+                                      default=DocumentState.DRAFT)
     waiting_state = models.CharField(_("停止等待状态"), max_length=20, choices=DocumentState.choices,
-                                     default=DocumentState.DRAFT, db_index=True)
+                                     default=DocumentState.DRAFT)
 
     editing_state_field = "outbound_state"
 
@@ -45,6 +45,17 @@ class PurchaseReturn(TrackedDocument):
         constraints = [
             models.CheckConstraint(condition=Q(post_cost__gte=0) | Q(post_cost__isnull=True),
                                    name="purchasereturn_post_cost_non_negative"),
+        ]
+        # What the list sorts and filters by, and the numbers its search looks up (return_no and outer_no are
+        # unique, hence indexed); the trigram index of the remark is PostgreSQL's only (migration 0007).
+        indexes = [
+            *list_indexes("pr", "outbound_state", "waiting_state", "created_at", "sent_at", "line_count",
+                          "total_quantity", "total_amount"),
+            prefix_index("pr", "logistics_no"),
+            prefix_index("pr", "logistics_code"),
+            # The dashboard's to-do list: the returns longest in unknown (a few rows, whatever the table's size).
+            *(models.Index(fields=["updated_at", "id"], condition=Q(**{f"{field}_state": "unknown"}),
+                           name=f"pr_unknown_{field}") for field in ("outbound", "waiting")),
         ]
 
     def __str__(self) -> str:
@@ -77,6 +88,7 @@ class OutboundLine(models.Model):
         verbose_name = _("出库明细")
         verbose_name_plural = pgettext_lazy("复数", "出库明细")
         ordering = ["purchase_return", "line_no", "id"]
+        indexes = [prefix_index("outboundline", "spec_no")]
         constraints = [
             models.CheckConstraint(condition=Q(num__gt=0), name="outboundline_num_positive"),
             models.CheckConstraint(condition=Q(price__gte=0) | Q(price__isnull=True),

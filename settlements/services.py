@@ -28,6 +28,7 @@ from wdtportal.documents.services import (
     require_perm,
 )
 from wdtportal.documents.states import SENDABLE, DocumentState
+from wdtportal.documents.totals import totals_of
 from wdtportal.documents.transitions import move
 from wdtportal.wdt.calllog import call_context
 from wdtportal.wdt.client import qjb_client_from_settings
@@ -116,7 +117,7 @@ def settlement_drafts_create_from_returns(*, purchase_returns: Iterable[Purchase
             draft = SettlementDraft.objects.create(
                 return_no=purchase_return.return_no, purchase_return=purchase_return,
                 logistics_company_no=purchase_return.logistics_code, logistics_no=purchase_return.logistics_no,
-                created_by=creator,
+                created_by=creator, **totals_of((line.num, line.price) for line in lines).fields(),
             )
             SettlementLine.objects.bulk_create([
                 SettlementLine(draft=draft, line_no=index, spec_no=line.spec_no, settle_num=line.num,

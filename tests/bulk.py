@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from returns.models import OutboundLine, PurchaseReturn, new_outer_no
 from settlements.models import SettlementDraft, SettlementLine
+from wdtportal.documents.totals import totals_of
 from wdtportal.wdt.sandbox.models import SandboxReturn, SandboxReturnLine
 
 
@@ -24,7 +25,8 @@ def seed_settlement_drafts(n: int, *, prefix: str = "CRB", in_sandbox: bool = Tr
     numbers = [f"{prefix}{i:06d}" for i in range(n)]
     if in_sandbox:
         seed_sandbox_returns(numbers)
-    SettlementDraft.objects.bulk_create([SettlementDraft(return_no=no) for no in numbers], batch_size=500)
+    totals = totals_of([(Decimal("2"), Decimal("10.5"))]).fields()  # the one line each draft gets below
+    SettlementDraft.objects.bulk_create([SettlementDraft(return_no=no, **totals) for no in numbers], batch_size=500)
     drafts = list(SettlementDraft.objects.filter(return_no__in=numbers).order_by("return_no"))
     SettlementLine.objects.bulk_create(
         [SettlementLine(draft=d, line_no=1, spec_no="SKU-A", settle_num=Decimal("2"), price=Decimal("10.5"))
@@ -39,8 +41,9 @@ def seed_purchase_returns(n: int, *, prefix: str = "CRB", in_sandbox: bool = Tru
     if in_sandbox:
         seed_sandbox_returns(numbers)
     # bulk_create skips save(), which gives each return its outer_no.
-    PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=new_outer_no()) for no in numbers],
-                                       batch_size=500)
+    totals = totals_of([(Decimal("2"), Decimal("10.5"))]).fields()  # the one line each return gets below
+    PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=new_outer_no(), **totals)
+                                        for no in numbers], batch_size=500)
     returns = list(PurchaseReturn.objects.filter(return_no__in=numbers).order_by("return_no"))
     OutboundLine.objects.bulk_create(
         [OutboundLine(purchase_return=r, line_no=1, spec_no="SKU-A", num=Decimal("2"), price=Decimal("10.5"))

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from returns.models import OutboundLine, PurchaseReturn
 from settlements.models import SettlementDraft, SettlementLine
 from wdtportal.documents.groups import CLERK, SUPERVISOR, sync_groups
+from wdtportal.documents.totals import document_recount
 
 
 def make_user(username: str, group: str) -> Any:
@@ -39,6 +40,7 @@ def make_return(return_no: str = "CR2026119001", *, lines: list[dict] | None = N
         lines = [{"spec_no": "SKU-A", "num": Decimal("2"), "price": Decimal("10.5")}]
     for index, line in enumerate(lines, start=1):
         OutboundLine.objects.create(purchase_return=purchase_return, line_no=index, **line)
+    document_recount(purchase_return)
     return purchase_return
 
 
@@ -49,4 +51,5 @@ def make_draft(return_no: str = "CR2026119001", *, lines: list[dict] | None = No
         lines = [{"spec_no": "SKU-A", "settle_num": Decimal("2"), "price": Decimal("10.5")}]
     for index, line in enumerate(lines, start=1):
         SettlementLine.objects.create(draft=draft, line_no=index, **line)
+    document_recount(draft)
     return draft

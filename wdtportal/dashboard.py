@@ -6,6 +6,13 @@ executed): one per request for an outbound order or a settlement, each return of
 in one), failed when WDT refused it (the whole request, or the return named in its `error_info`) or the answer is
 unknown. The chart counts the requests themselves. Rate-limit refusals and requests that never left (connection
 failures) are retried by the client and not counted.
+
+Built for years of data, each figure reads what an index or a small table holds, never the whole of a big table:
+the counts by state from the state tallies (documents/tallies.py: one query, whatever the number of documents);
+the failures grouped from the most recent FAILURE_SAMPLE failed documents of each kind (a range of the (state, id)
+index); the sends and the chart from the calls of the week and of CHART_DAYS days (a range of the (created_at, id)
+index), the chart's local days told apart by comparing with each local midnight (computed in Python, so daylight
+saving anywhere is right) instead of converting every call's time, which SQLite does with a Python function per row.
 """
 
 from dataclasses import dataclass, field
@@ -15,14 +22,15 @@ from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
 from django.db import NotSupportedError
-from django.db.models import Case, Count, F, Func, IntegerField, Model, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Case, Count, F, Func, IntegerField, Model, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.documents.registry import state_columns
 from wdtportal.documents.states import DocumentState
+from wdtportal.documents.tallies import state_counts
 from wdtportal.jobs.models import Job
 from wdtportal.wdt.models import Outcome, WdtCall
 
@@ -37,7 +45,7 @@ STOP_WAITING = "purchase.PurchaseReturn.pending"
 CHART_DAYS = 30
 UNKNOWN_LIST_LIMIT = 20
 JOBS_LIST_LIMIT = 10
-
+FAILURE_SAMPLE = 2000  # the most recent failed documents of each kind that the failure groups are made from
 
 
 class JsonArrayLength(Func):
@@ -173,10 +181,11 @@ def _admin_url(site: AdminSite, user: Any, model: type[Model], view: str, *args:
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
+def state_tables(*, site: AdminSite, user: Any, tallies: dict | None = None) -> list[StateTable]:
+    tallies = state_counts() if tallies is None else tallies
     tables = []
     for model, field_name, heading in _state_fields():
-        counts = dict(model.objects.values_list(field_name).annotate(n=Count("pk")).order_by())
+        counts = tallies.get((model._meta.label_lower, field_name), {})
         rows = [
             StateCount(state.value, state.label, counts.get(state.value, 0),
                        _admin_url(site, user, model, "changelist", **{f"{field_name}__exact": state.value}))
@@ -186,17 +195,19 @@ def state_tables(*, site: AdminSite, user: Any) -> list[StateTable]:
     return tables
 
 
-def handover(*, site: AdminSite, user: Any) -> list[Handover]:
+def handover(*, site: AdminSite, user: Any, tallies: dict | None = None) -> list[Handover]:
     """For each kind of document, how many are validated (已校验) and wait to be sent: the clerk's work handed to
     the 财务主管. The validated state is the one a clerk's edits follow (`editing_state_field`); who may send is
     the kind's `send_<model>` permission."""
+    tallies = state_counts() if tallies is None else tallies
     rows = []
     for model, field_name, heading in _state_fields():
         if getattr(model, "editing_state_field", "") != field_name:
             continue
         opts = model._meta
         ready = {f"{field_name}__exact": DocumentState.READY}
-        rows.append(Handover(str(heading), model.objects.filter(**{field_name: DocumentState.READY}).count(),
+        count = tallies.get((opts.label_lower, field_name), {}).get(DocumentState.READY, 0)
+        rows.append(Handover(str(heading), count,
                              _admin_url(site, user, model, "changelist", **ready),
                              user.has_perm(f"{opts.app_label}.send_{opts.model_name}")))
     return rows
@@ -206,44 +217,57 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _calls_since(start: datetime, **group: Any) -> Any:
+    """Calls since `start`, counted per method, outcome and `group` (annotations): the WHERE clause holds the time
+    range only, so that every database reads it from the (created_at, id) index (SQLite, without statistics, would
+    otherwise prefer the index of a method named in the WHERE clause and read every call of that method); the
+    methods and outcomes that count are kept when the few grouped rows are read."""
+    # The group (a CASE over the time) comes first in GROUP BY: no index gives that order, so none tempts SQLite's
+    # planner away from the time range.
+    return (WdtCall.objects.filter(created_at__gte=start)
+            .values(**group, method_=F("method"), outcome_=F("outcome")).annotate(n=Count("pk")).order_by())
+
+
+def _a_send(row: dict[str, Any]) -> bool:
+    row["method"], row["outcome"] = row.pop("method_"), row.pop("outcome_")
+    return row["method"] in SEND_METHODS and row["outcome"] in REACHED_WDT
+
+
 def send_figures(*, now: datetime | None = None) -> tuple[list[SendFigures], SendFigures]:
     """Sends and failed sends per method, today and since Monday (local time)."""
     today = timezone.localdate(now)
     day_start = _local_midnight(today)
     week_start = _local_midnight(today - timedelta(days=today.weekday()))
+    is_today = Case(When(created_at__gte=day_start, then=Value(1)), default=Value(0), output_field=IntegerField())
+    # A stop-waiting request sends up to 500 returns: each counts, and each its error_info names failed.
     documents = Case(When(method=STOP_WAITING, then=JsonArrayLength("request_payload", 0)), default=Value(1))
     failed = Case(When(outcome__in=(Outcome.REFUSED, Outcome.UNKNOWN), then=documents),
                   When(method=STOP_WAITING, then=JsonArrayLength("answer", "data", "error_info")), default=Value(0))
-    today = Q(created_at__gte=day_start)
-    rows = (
-        WdtCall.objects.filter(method__in=SEND_METHODS, outcome__in=REACHED_WDT, created_at__gte=week_start)
-        .values("method")
-        .annotate(
-            week=Coalesce(Sum(documents), 0),
-            week_failed=Coalesce(Sum(failed), 0),
-            today=Coalesce(Sum(documents, filter=today), 0),
-            today_failed=Coalesce(Sum(failed, filter=today), 0),
-        )
-        .order_by()
-    )
-    by_method = {row["method"]: row for row in rows}
-    figures = []
+    rows = _calls_since(week_start, today=is_today).annotate(docs=Coalesce(Sum(documents), 0),
+                                                            failed_docs=Coalesce(Sum(failed), 0))
+    by_method = {method: SendFigures(method, str(label)) for method, label in SEND_METHODS.items()}
+    for row in filter(_a_send, rows):
+        fig = by_method[row["method"]]
+        fig.week += row["docs"]
+        fig.week_failed += row["failed_docs"]
+        fig.today += row["docs"] if row["today"] else 0
+        fig.today_failed += row["failed_docs"] if row["today"] else 0
+    figures = list(by_method.values())
     total = SendFigures("", str(_("合计")))
-    for method, label in SEND_METHODS.items():
-        row = by_method.get(method, {})
-        fig = SendFigures(method, str(label), **{k: row.get(k, 0) for k in ("today", "today_failed", "week",
-                                                                           "week_failed")})
-        figures.append(fig)
+    for fig in figures:
         for attr in ("today", "today_failed", "week", "week_failed"):
             setattr(total, attr, getattr(total, attr) + getattr(fig, attr))
     return figures, total
 
 
 def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
-    """Documents WDT refused, grouped by WDT's message, largest group first."""
+    """Documents WDT refused, grouped by WDT's message, largest group first: the FAILURE_SAMPLE most recent failed
+    documents of each kind (older failures are counted by state, not grouped)."""
     groups = []
     for model, field_name, heading in _state_fields():
-        rows = (model.objects.filter(**{field_name: DocumentState.FAILED})
+        failed = model.objects.filter(**{field_name: DocumentState.FAILED})
+        recent = failed.order_by("-pk").values("pk")[:FAILURE_SAMPLE]
+        rows = (model.objects.filter(pk__in=recent)
                 .values_list("last_message").annotate(n=Count("pk")).order_by())
         for message, count in rows:
             url = _admin_url(site, user, model, "changelist",
@@ -253,12 +277,15 @@ def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
     return groups
 
 
-def unknowns(*, site: AdminSite, user: Any) -> tuple[list[StateCount], list[UnknownDocument]]:
+def unknowns(*, site: AdminSite, user: Any, tallies: dict | None = None,
+             ) -> tuple[list[StateCount], list[UnknownDocument]]:
     """Documents whose outcome is unknown: a person must find out in WDT and resolve them."""
+    tallies = state_counts() if tallies is None else tallies
     counts, documents = [], []
     for model, field_name, heading in _state_fields():
         queryset = model.objects.filter(**{field_name: DocumentState.UNKNOWN})
-        counts.append(StateCount(field_name, str(heading), queryset.count(),
+        count = tallies.get((model._meta.label_lower, field_name), {}).get(DocumentState.UNKNOWN, 0)
+        counts.append(StateCount(field_name, str(heading), count,
                                  _admin_url(site, user, model, "changelist",
                                             **{f"{field_name}__exact": DocumentState.UNKNOWN})))
         for document in queryset.order_by("updated_at", "pk")[:UNKNOWN_LIST_LIMIT]:
@@ -275,24 +302,29 @@ def open_jobs(*, site: AdminSite, user: Any) -> list[OpenJob]:
                     _admin_url(site, user, Job, "progress", job.pk)) for job in jobs]
 
 
+def _day_index(midnights: list[datetime], low: int, high: int) -> Any:
+    """The number of `midnights[low:high]` at or before a call's time plus `low`, as a CASE that halves the range at
+    each level: about five comparisons a call for thirty days, where a flat CASE makes up to thirty."""
+    if low == high:
+        return Value(low, output_field=IntegerField())
+    middle = (low + high) // 2
+    return Case(When(created_at__lt=midnights[middle], then=_day_index(midnights, low, middle)),
+                default=_day_index(midnights, middle + 1, high), output_field=IntegerField())
+
+
 def daily_sends(*, days: int = CHART_DAYS, now: datetime | None = None) -> list[ChartDay]:
     """One entry per local day, oldest first, the last being today; days without sends are zeros."""
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
-    chart = {first + timedelta(days=i): ChartDay(first + timedelta(days=i)) for i in range(days)}
-    rows = (
-        WdtCall.objects.filter(method__in=SEND_METHODS, outcome__in=REACHED_WDT,
-                               created_at__gte=_local_midnight(first))
-        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        entry = chart.get(row["day"])
-        if entry is not None:
-            setattr(entry, row["outcome"], row["n"])
-    return list(chart.values())
+    dates = [first + timedelta(days=i) for i in range(days)]
+    chart = [ChartDay(day) for day in dates]
+    # The day of a call: how many local midnights (each one made aware on its own) lie at or before it.
+    midnights = [_local_midnight(day) for day in dates[1:]]
+    chart_sends = filter(_a_send, _calls_since(_local_midnight(first), day=_day_index(midnights, 0, len(midnights))))
+    for row in chart_sends:
+        entry = chart[row["day"]]
+        setattr(entry, row["outcome"], getattr(entry, row["outcome"]) + row["n"])
+    return chart
 
 
 def chart_geometry(days: list[ChartDay], *, width: int = 720, height: int = 200) -> dict[str, Any]:
@@ -337,9 +369,10 @@ def _nice_ceiling(value: int) -> int:
 
 def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None) -> Dashboard:
     sends, sends_total = send_figures(now=now)
-    unknown_counts, unknown_documents = unknowns(site=site, user=user)
+    tallies = state_counts()
+    unknown_counts, unknown_documents = unknowns(site=site, user=user, tallies=tallies)
     return Dashboard(
-        states=state_tables(site=site, user=user),
+        states=state_tables(site=site, user=user, tallies=tallies),
         sends=sends,
         sends_total=sends_total,
         failures=failure_groups(site=site, user=user),
@@ -347,5 +380,5 @@ def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None
         unknown_documents=unknown_documents,
         open_jobs=open_jobs(site=site, user=user),
         chart=chart_geometry(daily_sends(now=now)),
-        handover=handover(site=site, user=user),
+        handover=handover(site=site, user=user, tallies=tallies),
     )

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django_otp",  # two-factor for supervisors (wdtportal/security/two_factor.py)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Trigram indexes for contains-search on PostgreSQL (wdtportal/lists/trigram.py); inert on SQLite.
+    "django.contrib.postgres",
     "import_export",
     "django_tasks",
     # Before django_tasks_db: its `db_worker` command extends the library's (jobs' recovery, the sweep).
@@ -280,6 +282,8 @@ WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
 # Seconds a document may stay in "sending" before `manage.py sweep_sending` holds it as unknown (the process
 # that sent it must have died). Longer than the read timeout times the retries.
 WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
+# Days the call log keeps a call: older rows are deleted by the workers' maintenance (wdt/retention.py). 0 keeps all.
+WDT_CALL_LOG_DAYS = env.int("WDT_CALL_LOG_DAYS", default=180)
 
 # Training mode (on in `make demo`): a return the sandbox does not know is learnt from what is pushed, stopped or
 # settled instead of refused (采购退货单号不存在), so that a clerk can train with her own files. Off by default.

@@ -40,6 +40,8 @@
     set("job-percent", num(p.percent, 1));
     set("job-rate", num(p.rate, 2));
     set("job-message", p.message);
+    // The amounts come once the job has finished (summed then, not at every poll).
+    if (p.amount && document.getElementById("job-amount")) { set("job-amount", p.amount); }
     if (p.amount_done && document.getElementById("job-amount-done")) { set("job-amount-done", p.amount_done); }
     var file = p.file;
     document.getElementById("job-file").hidden = !file;

@@ -80,13 +80,13 @@ def test_the_offered_filters_still_filter(as_superuser, superuser):
                   {"import_batch__id__exact": batch.pk}, {"created_by__isnull": "False"},
                   {"outbound_state__exact": "failed", "last_message": "商家编码不存在"},  # the dashboard's link
                   {"created_at__gte": str(midnight), "created_at__lt": str(midnight + timedelta(days=1)),
-                   "outbound_state__exact": "failed"},  # as the date filter's links write them
-                  {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day,
-                   "outbound_state__exact": "failed"}]:
+                   "outbound_state__exact": "failed"}]:  # as the date filter's links write them
         response = as_superuser.get(url, query)
         assert response.status_code == 200, query
         assert [o.pk for o in response.context["cl"].result_list] == [failed.pk], query
     assert as_superuser.get(url, {"q": "CR-F"}).context["cl"].result_count == 1  # search is not a lookup
+    # No date hierarchy (its year links GROUP BY the whole table at a million rows): its parameters are refused.
+    assert as_superuser.get(url, {"created_at__year": today.year}).status_code == 400
     drafts = as_superuser.get(reverse("admin:settlements_settlementdraft_changelist"),
                               {"state__exact": "draft", "invoice_type__exact": "0"})
     assert drafts.status_code == 200
@@ -99,8 +99,7 @@ def test_the_offered_filters_still_filter(as_superuser, superuser):
 
 def test_a_bad_value_of_an_offered_filter_is_no_500(as_superuser):
     url = reverse("admin:returns_purchasereturn_changelist")
-    for query in [{"created_at__gte": "not-a-date"}, {"created_by__id__exact": "abc"},
-                  {"created_at__year": "20x6"}]:
+    for query in [{"created_at__gte": "not-a-date"}, {"created_by__id__exact": "abc"}]:
         response = as_superuser.get(url, query)
         # Django's own answer to a value it cannot use: the list with an error flag (?e=1) or the filter ignored.
         assert response.status_code in (200, 302), query

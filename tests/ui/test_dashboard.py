@@ -227,3 +227,33 @@ def test_dashboard_links_background_jobs_still_running(admin_client_zh):
     jobs = response.context["dashboard"].open_jobs
     assert [(j.processed, j.total, j.url) for j in jobs] == [(4, 10, f"/admin/jobs/job/{running.pk}/progress/")]
     assert f'href="/admin/jobs/job/{running.pk}/progress/"' in response.text
+
+
+def test_chart_days_are_local_days_across_midnight_and_daylight_saving_without_a_function_per_row(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TIME_ZONE = "Europe/Berlin"  # summer time ended on 2026-10-25 at 03:00: that day had 25 hours
+    with timezone.override("Europe/Berlin"):
+        tz = timezone.get_current_timezone()
+        now = timezone.make_aware(datetime(2026, 10, 27, 12, 0), tz)
+        make_call(PUSH, Outcome.OK, timezone.make_aware(datetime(2026, 10, 25, 23, 59), tz))
+        make_call(PUSH, Outcome.OK, timezone.make_aware(datetime(2026, 10, 26, 0, 1), tz))
+        make_call(PUSH, Outcome.REFUSED, timezone.make_aware(datetime(2026, 10, 25, 0, 30), tz))
+        make_call(PUSH, Outcome.OK, timezone.make_aware(datetime(2026, 10, 24, 23, 30), tz))
+        with CaptureQueriesContext(connection) as captured:
+            days = dashboard.daily_sends(now=now)
+    by_day = {d.day.isoformat(): (d.ok, d.refused) for d in days if d.sends}
+    assert by_day == {"2026-10-24": (1, 0), "2026-10-25": (1, 1), "2026-10-26": (1, 0)}
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "django_" not in sql  # no Python function registered by Django's SQLite backend, called per row
+
+
+def test_failures_are_grouped_from_the_most_recent_failed_documents_only(admin_client_zh, monkeypatch):
+    monkeypatch.setattr(dashboard, "FAILURE_SAMPLE", 2)
+    make_return("CR-OLD", S.FAILED, message="很久以前的错误")
+    make_return("CR-NEW1", S.FAILED, message="商家编码不存在")
+    make_return("CR-NEW2", S.FAILED, message="商家编码不存在")
+    board = admin_client_zh.get("/admin/").context["dashboard"]
+    assert [(g.message, g.count) for g in board.failures] == [("商家编码不存在", 2)]
+    assert board.states[0].rows[[r.state for r in board.states[0].rows].index("failed")].count == 3

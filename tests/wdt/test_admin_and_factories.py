@@ -127,13 +127,19 @@ def test_sandbox_state_is_visible_read_only_in_the_admin(admin_client):
         assert admin_client.get(reverse(f"admin:wdt_sandbox_{name}_changelist")).status_code == 200
 
 
-def test_call_log_search_finds_a_return_number_inside_a_stop_waiting_batch(admin_client, db):
+def test_call_log_search_finds_a_return_number_inside_a_stop_waiting_batch_when_asked_to_read_payloads(
+        admin_client, db):
     numbers = [f"CR20261100{i:02d}" for i in range(1, 41)]
     WdtCall.objects.create(gateway="qjb", method="purchase.PurchaseReturn.pending", outcome="ok",
                            request_payload=[numbers], document_label=f"{numbers[0]} 等40张")
     WdtCall.objects.create(gateway="qjb", method="purchase.PurchaseReturn.pending", outcome="ok",
                            request_payload=[["CR2026119999"]], document_label="CR2026119999")
     url = reverse("admin:wdt_wdtcall_changelist")
-    found = admin_client.get(url, {"q": "CR2026110037"})
+    # By default only the labels (indexed) are searched: the first number of the batch finds it, by prefix.
+    assert "CR2026110001 等40张" in admin_client.get(url, {"q": "CR2026110001"}).text
+    assert "CR2026110001 等40张" not in admin_client.get(url, {"q": "CR2026110037"}).text
+    # Reading every payload is the person's explicit choice (a filter that says it is slower).
+    found = admin_client.get(url, {"q": "CR2026110037", "search_in": "payload"})
     assert found.status_code == 200
+    assert "也搜索请求内容（较慢）" in found.text
     assert "CR2026110001 等40张" in found.text and "CR2026119999" not in found.text

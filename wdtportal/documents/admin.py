@@ -27,12 +27,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
+from wdtportal.lists.admin import ListAdmin
 
 from . import numbers
 from .models import StateChange
 from .results import Outcome, SendResult
 from .states import DocumentState
-from .totals import totals_annotations
+from .totals import document_recount
 
 
 def badge(label: Any, kind: str) -> str:
@@ -167,8 +168,12 @@ class DocumentForm(forms.ModelForm):
         return cleaned
 
 
-class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
+class DocumentAdmin(DecimalsShown, OfferedLookupsOnly, ListAdmin):
     """Base of both document admins. Subclasses set `guarded_actions` and implement `payloads(obj)`.
+
+    A list built for a million documents (wdtportal/lists/admin.py): newest first by id (the index every page of
+    the unfiltered list is a range of), each sortable column and each filter served by an index of the model's
+    Meta (list_indexes); it accepts only the filters it offers (wdtportal/admin_lookups.py).
 
     The columns every document list shares (`quantity_shown`, `amount_shown`, `created_shown`, `sent_shown`,
     `message_shown`) are here; static/wdtportal/admin.css sizes them so that a list fits 1366×768 with the
@@ -184,8 +189,11 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
     send_perm = ""
     resolve_perm = ""
     list_per_page = 50
+    ordering = ("-pk",)
     form = DocumentForm
     change_list_template = "admin/documents/change_list.html"
+    #: The `ImportBatch.kind`s the list's import-batch filter offers.
+    import_batch_kinds: tuple[str, ...] = ()
 
     # --- what other apps add (a document app may be imported by another, never the reverse) ------------
     @classmethod
@@ -287,10 +295,6 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- columns of the lists ---------------------------------------------------------------------------
-    def get_queryset(self, request: HttpRequest) -> Any:
-        # The totals as columns. Until they are kept on the document (issue 11), summed from the lines here.
-        return super().get_queryset(request).annotate(**totals_annotations(self.model))
-
     @admin.display(description=pgettext_lazy("列表的短列名", "数量"), ordering="total_quantity")
     def quantity_shown(self, obj: Any) -> str | None:
         return numbers.quantity(obj.total_quantity) if obj.total_quantity is not None else None
@@ -326,6 +330,12 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
             return
         columns = {f.name for f in obj._meta.concrete_fields if not f.primary_key}
         obj.save(update_fields=[*(name for name in form.fields if name in columns), "updated_at"])
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The lines were just saved (added, changed, deleted) in the change view's transaction: the document's
+        totals follow them in the same transaction."""
+        super().save_related(request, form, formsets, change)
+        document_recount(form.instance)
 
     # --- the per-document report of an action ------------------------------------------------------
     def report(self, request: HttpRequest, title: str, answers: list[SendResult]) -> TemplateResponse:
@@ -394,6 +404,15 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly):
         raise NotImplementedError
 
     # --- small pieces of the change page -------------------------------------------------------------
+    @admin.display(description=_("导入批次"))
+    def import_batch_link(self, obj: Any) -> str:
+        """The batch that brought the document in, linked to the list of every document it brought."""
+        if obj is None or obj.import_batch_id is None:
+            return "-"
+        info = obj._meta.app_label, obj._meta.model_name
+        url = reverse("admin:{}_{}_changelist".format(*info)) + f"?import_batch__id__exact={obj.import_batch_id}"
+        return format_html('<a href="{}">#{} {}</a>', url, obj.import_batch_id, obj.import_batch)
+
     def links(self, obj: Any, extra: list[tuple[str, str]] | None = None,
               can_resolve: Callable[[Any], bool] | None = None) -> str:
         if obj is None or obj.pk is None:

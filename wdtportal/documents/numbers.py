@@ -12,7 +12,7 @@ fees the same way.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from django import forms
@@ -24,6 +24,9 @@ QUANTITY = "quantity"
 MONEY_FIELDS = frozenset({"price", "post_cost", "post_fee", "other_fee", "amount", "total_amount"})
 # Amounts (num × price, and their sums) are kept to the four decimals the documents have.
 AMOUNT_PLACES = Decimal("0.0001")
+# Digits a product of two decimal(19,4) values and a sum of many of them need, so that nothing is rounded before
+# the four decimals of an amount.
+EXACT_DIGITS = 80
 
 
 def _places(value: Decimal, at_least: int) -> int:
@@ -63,10 +66,13 @@ def shown(value: Any, name: str, *, grouping: bool = True) -> str:
 
 
 def amount(quantity_value: Decimal | None, price: Decimal | None) -> Decimal | None:
-    """What one line is worth: quantity × price, to four decimals; None without a price."""
+    """What one line is worth: quantity × price, computed exactly and rounded half up to four decimals; None
+    without a price. (Two decimal(19,4) values make up to 38 digits: wider than Python's default precision.)"""
     if quantity_value is None or price is None:
         return None
-    return (quantity_value * price).quantize(AMOUNT_PLACES, rounding=ROUND_HALF_UP)
+    with localcontext() as context:
+        context.prec = EXACT_DIGITS
+        return (quantity_value * price).quantize(AMOUNT_PLACES, rounding=ROUND_HALF_UP)
 
 
 class DecimalInput(forms.NumberInput):

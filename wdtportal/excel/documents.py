@@ -27,6 +27,7 @@ from wdtportal.documents import numbers
 from wdtportal.documents.models import ImportBatch
 from wdtportal.documents.registry import lines_of
 from wdtportal.documents.states import EDITABLE, DocumentState
+from wdtportal.documents.totals import TOTAL_FIELDS, Totals, totals_of
 from wdtportal.documents.transitions import move_many
 
 from .bulk import insert_rows, model_defaults, update_rows
@@ -81,7 +82,7 @@ def preview_class(column: Column) -> str:
 
 
 @dataclass
-class Totals:
+class FileTotals:
     """What some documents of a file add up to: a clerk checks these against the supplier's statement."""
 
     documents: int = 0
@@ -131,15 +132,15 @@ class ImportReport:
     keep_all_errors: bool = False  # for the error copy, which promises every error
     # Σ of the file's documents, and of those new, updated, unchanged and locked (by status): documents, lines,
     # quantity, amount (quantity × price, line by line).
-    file_totals: Totals = field(default_factory=Totals)
-    totals: dict[str, Totals] = field(default_factory=dict)
+    file_totals: FileTotals = field(default_factory=FileTotals)
+    totals: dict[str, FileTotals] = field(default_factory=dict)
 
     def preview_table(self) -> list[tuple[int, str, list[tuple[str, str]]]]:
         """The preview rows with each value's column class: (row number, status, [(value, class)])."""
         return [(number, status, list(zip(values, self.preview_classes, strict=False)))
                 for number, status, values in self.preview_rows]
 
-    def totals_rows(self) -> list[tuple[str, str, Totals]]:
+    def totals_rows(self) -> list[tuple[str, str, FileTotals]]:
         """(status, label, totals) for each status some document has, then the whole file ("" status)."""
         rows = [(status, str(STATUS_LABELS[status]), self.totals[status]) for status in STATUS_LABELS
                 if status in self.totals]
@@ -428,7 +429,7 @@ class DocumentImporter:
             report.file_totals.add(lines, quantity, amount)
             self._plan_one(key, doc, existing, stored_lines, present, all_line_fields, keeps, report)
             if doc.status is not None:
-                report.totals.setdefault(doc.status, Totals()).add(lines, quantity, amount)
+                report.totals.setdefault(doc.status, FileTotals()).add(lines, quantity, amount)
 
     def _plan_one(self, key: Any, doc: _Doc, existing: dict[Any, tuple], stored_lines: dict[int, list[tuple]],
                   present: list[int], all_line_fields: list[str], keeps: list[bool], report: ImportReport) -> None:
@@ -526,6 +527,7 @@ class DocumentImporter:
         doc_fields = [col.field_name for col in self.doc_cols]
         created = [doc for doc in chunk if doc.status == NEW]
         updated = [doc for doc in chunk if doc.status == UPDATE]
+        totals = self._totals_of_lines()
         if created:
             defaults = model_defaults(self.document_model, now)
             defaults.update(created_by_id=self.user.pk if self.user else None, import_batch_id=batch.pk)
@@ -535,6 +537,7 @@ class DocumentImporter:
                 for doc in created:
                     values = dict(defaults)
                     values.update(zip(doc_fields, doc.values, strict=True))
+                    values.update(totals(doc).fields())
                     self.prepare_new(values)
                     yield tuple(values[name] for name in attnames)
 
@@ -547,15 +550,22 @@ class DocumentImporter:
         if updated:
             first = dict(zip(doc_fields, updated[0].values, strict=True))
             self.prepare_update(first)
-            attnames = [*first, "import_batch_id", "updated_at"]
+            # Documents whose lines the file changes get their totals written with their fields; the others keep
+            # theirs (their lines stay as they are).
+            for group, new_totals in (([d for d in updated if d.lines], True), ([d for d in updated if not d.lines],
+                                                                                 False)):
+                if not group:
+                    continue
+                attnames = [*first, "import_batch_id", "updated_at", *(TOTAL_FIELDS if new_totals else ())]
 
-            def changes() -> Iterable[tuple]:
-                for doc in updated:
-                    values = dict(zip(doc_fields, doc.values, strict=True))
-                    self.prepare_update(values)
-                    yield (*values.values(), batch.pk, now, doc.pk)
+                def changes(group: list[_Doc] = group, new_totals: bool = new_totals) -> Iterable[tuple]:
+                    for doc in group:
+                        values = dict(zip(doc_fields, doc.values, strict=True))
+                        self.prepare_update(values)
+                        written = totals(doc).fields().values() if new_totals else ()
+                        yield (*values.values(), batch.pk, now, *written, doc.pk)
 
-            update_rows(self.document_model, attnames, changes())
+                update_rows(self.document_model, attnames, changes())
             relined = [doc.pk for doc in updated if doc.lines]
             self.line_model.objects.filter(**{f"{self.line_fk}_id__in": relined}).delete()
             # As after an edit in the admin (return_edited, settlement_edited): a validated document that changed must
@@ -567,19 +577,39 @@ class DocumentImporter:
         self._create_lines([doc for doc in created + updated if doc.lines])
         self.after_write([key for key, doc in zip(keys, chunk, strict=True) if doc.status == NEW])
 
-    def _create_lines(self, docs: Iterable[_Doc]) -> None:
+    def _line_values(self) -> tuple[list[str], Callable[[tuple], tuple]]:
+        """The line fields in the order `_create_lines` inserts them (the file's, then the absent ones), and the
+        function giving a line's values in that order: what is inserted is what the totals are computed from."""
         names = [col.field_name for col in self.line_cols]
         absent = [col for col in self.layout.columns if col.level == LINE and col.field_name not in names]
         absent_defaults = tuple(col.default for col in absent)
         width = len(names) + 1
-        attnames = [f"{self.line_fk}_id", "line_no", *names, *[col.field_name for col in absent]]
+
+        def values(line: tuple) -> tuple:
+            # a rebuilt line carries its absent fields already (see _fill_absent_line_fields)
+            return line[1:] if len(line) > width else (*line[1:], *absent_defaults)
+
+        return [*names, *[col.field_name for col in absent]], values
+
+    def _totals_of_lines(self) -> Callable[[_Doc], Totals]:
+        names, values = self._line_values()
+        spec = lines_of(self.document_model)
+        quantity, price = names.index(spec.quantity), names.index(spec.price)
+
+        def totals(doc: _Doc) -> Totals:
+            return totals_of((line[quantity], line[price]) for line in map(values, doc.lines))
+
+        return totals
+
+    def _create_lines(self, docs: Iterable[_Doc]) -> None:
+        names, values = self._line_values()
+        attnames = [f"{self.line_fk}_id", "line_no", *names]
 
         def rows() -> Iterable[tuple]:
             for doc in docs:
                 pk = doc.pk
                 for number, line in enumerate(doc.lines, start=1):
-                    # a rebuilt line carries its absent fields already (see _fill_absent_line_fields)
-                    yield (pk, number, *line[1:]) if len(line) > width else (pk, number, *line[1:], *absent_defaults)
+                    yield (pk, number, *values(line))
 
         insert_rows(self.line_model, attnames, rows())
 

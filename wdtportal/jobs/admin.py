@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.admin_lookups import OfferedLookupsOnly, object_or_404
+from wdtportal.lists.admin import ListAdmin
 
 from .files import job_file_chunks, job_file_may_download, job_file_of
 from .kinds import kind_choices
@@ -43,13 +44,15 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(OfferedLookupsOnly):
+class JobAdmin(OfferedLookupsOnly, ListAdmin):
     list_display = ("number", "kind_display", "label_shown", "created_by", "created_at", "status_badge", "progress",
                     "total", "done_count", "failed", "unknown", "skipped", "finished_at")
     list_display_links = ("number", "kind_display")
     list_filter = (KindFilter, "created_at", "created_by")
-    search_fields = ("label", "items__label")
-    date_hierarchy = "created_at"
+    # A job by a document it covers (its items' labels are the documents' numbers), or by its own label.
+    search_numbers = ("items__label",)
+    search_texts = ("label",)
+    ordering = ("-pk",)
     list_select_related = ("created_by",)
     readonly_fields = ("kind_display", "label_shown", "created_by", "created_at", "started_at", "finished_at", "total",
                        "done_count", "failed", "unknown", "skipped", "message", "progress_link")
@@ -158,12 +161,15 @@ class JobAdmin(OfferedLookupsOnly):
 
 
 @admin.register(JobItem)
-class JobItemAdmin(OfferedLookupsOnly):
+class JobItemAdmin(OfferedLookupsOnly, ListAdmin):
     """Hidden from the index; reachable for searching a document across jobs."""
 
     list_display = ("job", "position", "label", "state", "message", "finished_at")
+    sortable_by = ()
     list_filter = ("state",)
-    search_fields = ("label", "message")
+    search_numbers = ("label",)
+    search_texts = ("message",)  # no index: read when no document's number starts with the words
+    ordering = ("-pk",)
     list_select_related = ("job",)
 
     def has_module_permission(self, request: HttpRequest) -> bool:

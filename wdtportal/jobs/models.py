@@ -117,7 +117,12 @@ class JobItem(models.Model):
         verbose_name_plural = pgettext_lazy("复数", "任务单据")
         ordering = ["job", "position"]
         constraints = [models.UniqueConstraint(fields=["job", "object_id"], name="jobitem_unique_document")]
-        indexes = [models.Index(fields=["job", "state", "claimed_by"])]
+        indexes = [
+            models.Index(fields=["job", "state", "claimed_by"]),
+            # The items' list (JobItemAdmin): its state filter, and search by a document's number.
+            models.Index(fields=["state", "id"], name="jobitem_state_id"),
+            models.Index(fields=["label"], name="jobitem_label_like", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.label or str(self.object_id)

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from wdtportal.documents.sweep import documents_sweep_sending
+from wdtportal.documents.tallies import state_tallies_compact
+from wdtportal.wdt.retention import calls_prune
 
 from .bookkeeping import has_pending, job_finish_if_complete
 from .files import job_files_prune
@@ -71,8 +73,9 @@ def job_recover_all() -> int:
 
 def jobs_maintenance() -> dict[str, int]:
     """What every worker does at start and periodically (see the `db_worker` command): restart the unfinished jobs
-    whose runners died, move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown, and remove
-    the files of jobs (exports) older than JOBS_EXPORT_KEEP_HOURS."""
+    whose runners died, move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown, remove the
+    files of jobs (exports) older than JOBS_EXPORT_KEEP_HOURS, delete calls older than WDT_CALL_LOG_DAYS, and fold
+    the dashboard's state counts (documents/tallies.py)."""
     restarted = job_recover_all()
     swept = len(documents_sweep_sending())
     if swept:
@@ -81,7 +84,11 @@ def jobs_maintenance() -> dict[str, int]:
     removed = job_files_prune()
     if removed:
         logger.info("%d export file(s) older than %s h removed", removed, settings.JOBS_EXPORT_KEEP_HOURS)
-    return {"restarted": restarted, "swept": swept, "files_removed": removed}
+    pruned = calls_prune()
+    if pruned:
+        logger.info("%d call-log row(s) older than %s days deleted", pruned, settings.WDT_CALL_LOG_DAYS)
+    folded = state_tallies_compact()
+    return {"restarted": restarted, "swept": swept, "files_removed": removed, "pruned": pruned, "folded": folded}
 
 
 def runner_lost(*, runner: JobRunner) -> None:
