@@ -76,6 +76,17 @@ def test_a_job_whose_worker_died_with_every_runner_is_restarted_by_the_maintenan
     assert DBTaskResult.objects.get(pk=killed_task).status == "FAILED"
 
 
+def test_a_dead_runner_of_a_job_the_others_finished_is_marked_lost_all_the_same(user, settings):  # noqa: F811
+    settings.JOBS_RUNNERS = 1
+    job = job_start(kind=KIND, documents=make_returns(2), user=user)
+    kill_the_worker_of(job)
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now())  # the other runners finished the job
+
+    assert job_recover_all() == 0
+    runner = JobRunner.objects.get(token="killed")
+    assert runner.lost and runner.finished_at is not None
+
+
 def test_a_job_that_is_one_call_is_restarted_with_one_runner_whatever_the_setting(user, settings):  # noqa: F811
     settings.JOBS_RUNNERS = 3
     job = job_start_call(kind=IMPORT_KIND, call_path="tests.jobs.test_runner.import_like",

@@ -158,7 +158,8 @@ def test_a_lone_worker_killed_mid_job_is_revived_by_the_next_worker_at_start(
 
 
 def test_a_worker_killed_while_expanding_a_select_all_leaves_every_return_queued_once(
-        client, wdt_sandbox, supervisor):
+        client, wdt_sandbox, supervisor, settings):
+    settings.JOBS_RUNNERS = 1  # the killed runner is the job's only one: recovery alone can finish the job
     n = 3000
     numbers = [f"CRK{i:05d}" for i in range(n)]
     PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=f"WP{no}") for no in numbers],
@@ -189,6 +190,8 @@ def test_a_worker_killed_while_expanding_a_select_all_leaves_every_return_queued
     second = start_worker_process(wdt_sandbox.url, "finishing", **pacing)
     try:
         wait_for(lambda: Job.objects.get(pk=job.pk).finished_at is not None, 180, "the job to finish", [second])
+        wait_for(lambda: JobRunner.objects.filter(job=job, lost=True).exists(), 30, "the killed runner marked lost",
+                 [second])
     finally:
         stop([second])
     job.refresh_from_db()
