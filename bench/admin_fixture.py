@@ -552,6 +552,7 @@ def build_jobs(ctx: Context) -> int:
             "call_path": "''",
             "call_kwargs": sql.literal({}),
             "runner_task_ids": sql.literal([]),
+            "selection": sql.literal({}),  # a job of listed documents, as the admin's ticked rows start
             "language": "'zh-hans'",
         }, "s", ctes=sql.series(1))
         i = f"(1 + ({first} + s.i - 1) % {ctx.n})"
