@@ -54,7 +54,9 @@ def test_rate_is_shared_by_all_threads_and_pacers():
     assert elapsed < 59 / 40 + 1.0
     calls.sort()
     in_any_second = max(sum(1 for c in calls if start <= c < start + 1) for start in calls)
-    assert in_any_second <= 41
+    # 41 by the schedule; one more when a loaded machine delays a thread between its slot and its timestamp, which
+    # bunches the next one up. Unshared pacers would put all 60 in the first second.
+    assert in_any_second <= 42
 
 
 def test_concurrency_is_never_exceeded():
