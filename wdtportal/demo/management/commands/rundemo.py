@@ -30,7 +30,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         environment = child_environment(host, port)
-        self.stdout.write(f"门户 / portal: http://{host}:{port}/   沙箱 / sandbox: {environment['WDT_SANDBOX_URL']}/")
+        self.stdout.write(f"门户 / portal: http://{host}:{port}/   "
+                          f"沙箱接口 / sandbox API: {environment['WDT_SANDBOX_URL']}/ "
+                          f"(在后台查看 / in the admin: http://{host}:{port}/admin/wdt_sandbox/)")
         manage = [sys.executable, "manage.py"]
         commands = [[*manage, "runserver", f"{host}:{port}", "--noreload"]]
         if not no_worker:
