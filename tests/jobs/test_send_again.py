@@ -20,7 +20,7 @@ from tests.worker import run_worker_until_idle
 from wdtportal.documents.models import StateChange
 from wdtportal.documents.states import DocumentState as S
 from wdtportal.jobs import kinds
-from wdtportal.jobs.models import ItemState, Job
+from wdtportal.jobs.models import Job
 from wdtportal.jobs.services import job_start
 from wdtportal.wdt.models import WdtCall
 

@@ -413,7 +413,7 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly, ListAdmin):
             "title": _("处理结果未知的单据"),
             "documents": [{"doc": d, "state": self.state_summary(d)} for d in rows],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": changelist_url, "form_url": changelist_url + query, "select_across": across,
+            "form_url": changelist_url + query, "select_across": across,
             "unknown_count": counts[ANY],
             "unknown_text": _("所选单据中有 %(n)s 张结果未知。") % {"n": grouped(counts[ANY])} if counts[ANY]
             else _("所选单据中没有结果未知的单据，无需处理。"),
