@@ -17,6 +17,9 @@ A PostgreSQL database named in --database-url is dropped and created again: give
    memory peak (tracemalloc). Then a child process expands the job's selection as its runner does (`job_expand`),
    without sending anything to WDT: wall time, peak RSS, and the longest another writer waited for the database
    meanwhile (a probe updating one row every 0.2 s: on SQLite every writer takes turns).
+4. Resolve: every return's outbound order set to unknown; POSTs "select all N" + 处理结果未知的单据 on
+   出库单状态 = 结果未知 (the confirmation page), then its two buttons, 重新发送 and 标记为已完成 (each starts its job,
+   which is not run): each request's time, query count and Python memory peak.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ def environment(url: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "LOG_LEVEL": "WARNING",
         "JOBS_RUNNERS": "1",
+        # The bench's supervisor has no authenticator app: the two-factor step is not what is measured.
+        "REQUIRE_2FA_SUPERVISORS": "0",
     }
 
 
@@ -173,6 +178,59 @@ class WriterProbe:
         self.thread.join()
 
 
+def measured_post(client: Any, path: str, data: dict[str, Any]) -> tuple[Any, float, list[dict], int]:
+    """POST through the admin: (response, seconds, the queries, the Python memory peak in bytes)."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()
+    tracemalloc.start()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.monotonic()
+        response = client.post(path, data)
+        seconds = time.monotonic() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return response, seconds, queries.captured_queries, peak
+
+
+def slowest(queries: list[dict]) -> str:
+    sql = sorted(((float(q["time"]), q["sql"]) for q in queries), reverse=True)
+    return (f"of which SQL {sum(t for t, _ in sql):.2f} s; slowest: " +
+            "; ".join(f"{t:.2f} s {text[:60]}…" for t, text in sql[:2]))
+
+
+def resolve(client: Any, n: int) -> None:
+    """处理结果未知的单据 after "select all N" on N returns whose outbound order is in unknown: the confirmation page,
+    then its two buttons (each starts its job; the jobs are not run)."""
+    from django.db import connection
+
+    from returns.models import PurchaseReturn
+    from wdtportal.jobs.models import Job
+
+    PurchaseReturn.objects.update(outbound_state="unknown")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    path = "/admin/returns/purchasereturn/?outbound_state__exact=unknown"
+    first = PurchaseReturn.objects.order_by("pk").values_list("pk", flat=True).first()
+    page, seconds, queries, peak = measured_post(client, path, {
+        "action": "resolve_unknown", "select_across": "1", "index": "0", "_selected_action": [first]})
+    html = page.content.decode()
+    hidden = html.count('type="hidden"')
+    assert page.status_code == 200 and f"{n:,} 张结果未知" in html, page.status_code
+    print(f"resolve page  {seconds:.2f} s, {len(queries)} queries, Python memory peak {peak / 2**20:.1f} MB, "
+          f"{len(page.content) / 1024:.0f} kB, {hidden} hidden inputs")
+    print(f"              {slowest(queries)}")
+    for button in ("send_again", "mark_done"):
+        response, seconds, queries, peak = measured_post(client, path, {
+            "action": "resolve_unknown", "select_across": "1", "index": "0", "resolve_action": button})
+        assert response.status_code == 302 and "/progress/" in response.url, response.status_code
+        job = Job.objects.latest("pk")
+        print(f"resolve {button:10s} {seconds:.2f} s, {len(queries)} queries, Python memory peak "
+              f"{peak / 2**20:.1f} MB -> job #{job.pk} {job.kind} {job.selection}")
+        print(f"              {slowest(queries)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file under tmp/")
@@ -194,13 +252,14 @@ def main() -> None:
     os.environ.update(env)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True, env=env, cwd=ROOT)
+    # DEBUG off: the manifest storage needs it for the pages the benchmark renders (the resolve page).
+    subprocess.run([*manage, "collectstatic", "--no-input", "-v", "0"], check=True, env=env, cwd=ROOT)
 
     import django
 
     django.setup()
-    from django.db import connection, reset_queries
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from wdtportal.jobs.models import Job, JobFile
 
@@ -216,7 +275,7 @@ def main() -> None:
     started = time.monotonic()
     response = client.post(f"/admin/returns/purchasereturn/export/{FILTER}", {"format": "0", "resource": "0"})
     request_s = time.monotonic() - started
-    assert response.status_code == 302 and "/progress/" in response.url, response.status_code
+    assert response.status_code == 302 and "/progress/" in response.url, (response.status_code, response.url)
     job = Job.objects.latest("pk")
     worker = [*manage, "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*",
               "--worker-id", "bench-export", "--verbosity", "0"]
@@ -256,15 +315,8 @@ def main() -> None:
 
     # --- send -------------------------------------------------------------------------------------------
     first = connection.cursor().execute("SELECT MIN(id) FROM returns_purchasereturn").fetchone()[0]
-    reset_queries()
-    tracemalloc.start()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.monotonic()
-        response = client.post(f"/admin/returns/purchasereturn/{FILTER}", {
-            "action": "push_outbound", "select_across": "1", "index": "0", "_selected_action": [first]})
-        request_s = time.monotonic() - started
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    response, request_s, queries, peak = measured_post(client, f"/admin/returns/purchasereturn/{FILTER}", {
+        "action": "push_outbound", "select_across": "1", "index": "0", "_selected_action": [first]})
     assert response.status_code == 302 and "/progress/" in response.url, response.status_code
     job = Job.objects.latest("pk")
     # The expansion alone, as the job's runner does it, in a process of its own (nothing is sent to WDT).
@@ -279,17 +331,17 @@ def main() -> None:
         wall, cpu, rss, status = run_child([sys.executable, "-c", code], env, log)
     job.refresh_from_db()
     queued = job.total - job.skipped
-    print(f"send    request {request_s:.2f} s, {len(queries.captured_queries)} queries, Python memory peak "
+    print(f"send    request {request_s:.2f} s, {len(queries)} queries, Python memory peak "
           f"{peak / 2**20:.1f} MB (tracemalloc) -> job #{job.pk}")
-    sql = sorted(((float(q["time"]), q["sql"]) for q in queries.captured_queries), reverse=True)
-    print(f"        of which SQL {sum(t for t, _ in sql):.2f} s; slowest: " +
-          "; ".join(f"{t:.2f} s {text[:60]}…" for t, text in sql[:2]))
+    print(f"        {slowest(queries)}")
     print(f"        expansion (job_expand in its own process, exit {status}): {wall:.1f} s wall, {cpu:.1f} s CPU, "
           f"peak RSS {rss:.0f} MB; {job.total:,} items, {queued:,} queued, {job.skipped:,} skipped")
     waits = sorted(probe.waits)
     if waits:
         print(f"        another writer meanwhile: {len(waits)} updates, longest wait {waits[-1] * 1000:.0f} ms, "
               f"median {waits[len(waits) // 2] * 1000:.0f} ms")
+    # --- resolve unknown ------------------------------------------------------------------------------
+    resolve(client, args.returns)
     print(f"peak RSS of this process (client side, data building included): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

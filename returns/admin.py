@@ -13,6 +13,7 @@ from wdtportal.documents.admin import DocumentAdmin, DocumentLineInline, StateHi
 from wdtportal.documents.list_filters import ImportBatchFilter
 from wdtportal.documents.states import DocumentState
 from wdtportal.jobs.admin_actions import JobActionsMixin
+from wdtportal.jobs.selection import selected_across
 
 from . import job_kinds, services
 from .excel_admin import ReturnsSpreadsheetMixin
@@ -60,9 +61,11 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, JobActionsMixin, DocumentAdmi
     )
     actions = ["validate", "push_outbound", "stop_waiting", "resolve_unknown"]
     guarded_actions = {"push_outbound": "send", "stop_waiting": "send", "resolve_unknown": "resolve"}
-    selection_actions = frozenset({"push_outbound", "stop_waiting", "export_admin_action"})
+    # resolve_unknown too: after "select all N" its page and its jobs read the list's query string, not the list.
+    selection_actions = frozenset({"push_outbound", "stop_waiting", "resolve_unknown", "export_admin_action"})
     send_perm = services.PERM_SEND
     resolve_perm = services.PERM_RESOLVE
+    unknown_fields = services.RESOLVABLE_FIELDS
 
     # --- columns -----------------------------------------------------------------------------------
     # Short headers for the list; the document's page and the filters name the states in full.
@@ -119,14 +122,18 @@ class PurchaseReturnAdmin(ReturnsSpreadsheetMixin, JobActionsMixin, DocumentAdmi
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
         action = request.POST.get("resolve_action")
         if action == "send_again":  # calls WDT: in the background, as the other sends
-            return self.start_send_again(request, queryset, [
-                (job_kinds.OUTBOUND_SEND_AGAIN, "outbound_state"),
-                (job_kinds.WAITING_SEND_AGAIN, "waiting_state")])
-        if action == "mark_done":
+            return self.start_resolve_jobs(request, queryset, [
+                (job_kinds.OUTBOUND_SEND_AGAIN, "outbound_state"), (job_kinds.WAITING_SEND_AGAIN, "waiting_state")],
+                _("处理结果未知：重新发送"))
+        if action == "mark_done" and selected_across(request):  # up to every return of the list: in the background
+            return self.start_resolve_jobs(request, queryset, [
+                (job_kinds.OUTBOUND_MARK_DONE, "outbound_state"), (job_kinds.WAITING_MARK_DONE, "waiting_state")],
+                _("处理结果未知：标记为已完成"))
+        if action == "mark_done":  # ticked rows, at most a page: marked now, with the report
             answers = services.returns_resolve_unknown(purchase_returns=queryset.order_by("pk"), user=request.user,
                                                        action=action)
             return self.report(request, _("处理结果"), answers)
-        return self.resolve_confirmation(request, queryset.order_by("pk"))
+        return self.resolve_page(request, queryset)
 
     def resolve_context(self, queryset: Any) -> dict[str, Any]:
         return {

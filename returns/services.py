@@ -225,9 +225,10 @@ RESOLVABLE_FIELDS = ("outbound_state", "waiting_state")
 
 
 @transaction.atomic
-def _mark_done(purchase_return: PurchaseReturn, *, field: str, user: Any, note: str) -> SendResult:
+def _mark_done(purchase_return: PurchaseReturn, *, field: str, user: Any, note: str,
+               allowed_from: frozenset[str]) -> SendResult:
     document = PurchaseReturn.objects.select_for_update().get(pk=purchase_return.pk)
-    if getattr(document, field) != S.UNKNOWN:
+    if getattr(document, field) not in allowed_from:
         return results.skipped(document, _("状态不是“结果未知”，无需处理"))
     reason = _("主管确认旺店通中已存在，标记为已完成") + (f"：{note}" if note else "")
     document.last_message = reason
@@ -237,18 +238,21 @@ def _mark_done(purchase_return: PurchaseReturn, *, field: str, user: Any, note: 
 
 
 def return_resolve_unknown(*, purchase_return: PurchaseReturn, user: Any, action: ResolveAction,
-                           field: str = "outbound_state", note: str = "") -> SendResult:
+                           field: str = "outbound_state", note: str = "", queued: bool = False) -> SendResult:
     """A supervisor's decision on a return whose send has an unknown outcome.
 
     `mark_done`: it is in WDT (checked by a person). `send_again`: send it once more; for the outbound order
     WDT deduplicates by the unchanged `outer_no`, and stopping waiting twice does no harm. The return is in unknown,
     or queued by the supervisor's send-again job (wdtportal/jobs/kinds.py), which queues only returns in unknown.
+    `queued`: marked done by the supervisor's mark-done job, which queued it from unknown (job_kinds.py); without
+    it a queued return is not marked done (another job is sending it).
     """
     require_perm(user, PERM_RESOLVE)
     if field not in RESOLVABLE_FIELDS:
         raise ValueError(f"unknown state field {field!r}")
     if action == "mark_done":
-        return _mark_done(purchase_return, field=field, user=user, note=note)
+        return _mark_done(purchase_return, field=field, user=user, note=note,
+                          allowed_from=frozenset({S.UNKNOWN, S.QUEUED} if queued else {S.UNKNOWN}))
     if action != "send_again":
         raise ValueError(f"unknown action {action!r}")
     if getattr(purchase_return, field) != S.UNKNOWN:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -20,6 +20,7 @@ from wdtportal.documents.admin import DocumentAdmin, DocumentLineInline, StateHi
 from wdtportal.documents.list_filters import ImportBatchFilter
 from wdtportal.documents.states import DocumentState
 from wdtportal.jobs.admin_actions import JobActionsMixin
+from wdtportal.jobs.selection import selected_across
 
 from . import job_kinds, services
 from .excel_admin import SettlementsSpreadsheetMixin
@@ -64,9 +65,13 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, JobActionsMixin, Documen
     )
     actions = ["validate", "submit", "resolve_unknown"]
     guarded_actions = {"submit": "send", "resolve_unknown": "resolve"}
-    selection_actions = frozenset({"submit", "export_admin_action"})
+    # resolve_unknown too: after "select all N" its page and its job read the list's query string, not the list.
+    selection_actions = frozenset({"submit", "resolve_unknown", "export_admin_action"})
     send_perm = services.PERM_SEND
     resolve_perm = services.PERM_RESOLVE
+    unknown_fields = ("state",)
+    NUMBER_PER_ROW = _("标记为已完成需要逐张填写在旺店通查到的结算单号：请在列表中勾选这些单据（不要选择全部），"
+                       "再执行本操作。")
 
     # --- columns -----------------------------------------------------------------------------------
     @admin.display(description=_("状态"), ordering="state")
@@ -112,9 +117,14 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, JobActionsMixin, Documen
     def resolve_unknown(self, request: HttpRequest, queryset: Any) -> Any:
         action = request.POST.get("resolve_action")
         if action == "send_again":  # calls WDT: in the background, as the other sends
-            return self.start_send_again(request, queryset, [(job_kinds.SEND_AGAIN, "state")])
+            return self.start_resolve_jobs(request, queryset, [(job_kinds.SEND_AGAIN, "state")],
+                                           _("处理结果未知：重新发送"))
         if action != "mark_done":
-            return self.resolve_confirmation(request, queryset.order_by("pk"))
+            return self.resolve_page(request, queryset)
+        if selected_across(request):
+            # Each draft needs the JS number the supervisor found in WDT: never for a whole list at once.
+            self.message_user(request, self.NUMBER_PER_ROW, messages.ERROR)
+            return None
         answers = []
         for draft in queryset.order_by("pk"):
             if draft.state != DocumentState.UNKNOWN:
@@ -136,6 +146,7 @@ class SettlementDraftAdmin(SettlementsSpreadsheetMixin, JobActionsMixin, Documen
             "mark_done_label": _("旺店通中已存在：填入结算单号并标记为已完成"),
             "send_again_label": _("确认旺店通中没有：重新发送"),
             "needs_number": True,
+            "number_per_row": self.NUMBER_PER_ROW,
         }
 
 

@@ -20,7 +20,7 @@ from tests.worker import run_worker_until_idle
 from wdtportal.documents.models import StateChange
 from wdtportal.documents.states import DocumentState as S
 from wdtportal.jobs import kinds
-from wdtportal.jobs.models import ItemState, Job
+from wdtportal.jobs.models import Job
 from wdtportal.jobs.services import job_start
 from wdtportal.wdt.models import WdtCall
 
@@ -49,21 +49,21 @@ def test_sending_an_unknown_settlement_again_is_a_job_and_the_request_calls_no_w
     [job] = send_again(client, SETTLEMENTS, [draft, done])
     assert uploads() == 0  # nothing sent in the browser's request
     assert job.kind == settlements_kinds.SEND_AGAIN and job.created_by == supervisor
-    draft.refresh_from_db()
-    assert draft.state == S.QUEUED
-    change = StateChange.objects.filter(object_id=draft.pk, to_state=S.QUEUED).get()
-    assert change.from_state == S.UNKNOWN and change.user == supervisor and f"#{job.pk}" in change.reason
+    # The job recorded the ticked ids narrowed to the drafts in unknown; its worker queues them.
+    assert job.selection == {"ids": sorted([draft.pk, done.pk]), "only": {"state": "unknown"}}
 
     run_worker_until_idle()
+    change = StateChange.objects.filter(object_id=draft.pk, to_state=S.QUEUED).get()
+    assert change.from_state == S.UNKNOWN and change.user == supervisor and f"#{job.pk}" in change.reason
     job.refresh_from_db()
     draft.refresh_from_db()
-    assert (job.total, job.done, job.skipped, job.failed, job.unknown) == (2, 1, 1, 0, 0) and job.finished_at
+    assert (job.total, job.done, job.skipped, job.failed, job.unknown) == (1, 1, 0, 0, 0) and job.finished_at
     assert draft.state == S.DONE and draft.js_order_no == wdt_sandbox.settlements().get().order_no
     assert uploads() == 1
-    assert job.items.get(object_id=done.pk).message == "状态不是“结果未知”，无需处理"
+    assert not job.items.filter(object_id=done.pk).exists()  # the done draft is not the job's
 
 
-def test_sending_returns_again_makes_one_job_per_unknown_send_and_lists_the_rest_as_skipped(
+def test_sending_returns_again_makes_one_job_per_state_field_in_unknown_holding_only_those(
         client, wdt_sandbox, supervisor):
     outbound = make_return("CR2026119601", outer_no="WP601", outbound_state=S.UNKNOWN)
     waiting = make_return("CR2026119602", outer_no="WP602", outbound_state=S.DONE, waiting_state=S.UNKNOWN)
@@ -80,9 +80,10 @@ def test_sending_returns_again_makes_one_job_per_unknown_send_and_lists_the_rest
 
     outbound_job.refresh_from_db()
     waiting_job.refresh_from_db()
-    assert (outbound_job.total, outbound_job.done, outbound_job.skipped) == (2, 1, 1)
-    assert outbound_job.items.get(state=ItemState.SKIPPED).object_id == nothing.pk
+    assert (outbound_job.total, outbound_job.done, outbound_job.skipped) == (1, 1, 0)
+    assert outbound_job.items.get().object_id == outbound.pk
     assert (waiting_job.total, waiting_job.done) == (1, 1)
+    assert waiting_job.items.get().object_id == waiting.pk
     states = dict(PurchaseReturn.objects.values_list("return_no", "outbound_state"))
     assert states["CR2026119601"] == S.DONE and states["CR2026119603"] == S.DRAFT
     assert PurchaseReturn.objects.get(pk=waiting.pk).waiting_state == S.DONE

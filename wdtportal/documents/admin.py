@@ -34,6 +34,14 @@ from .models import StateChange
 from .results import Outcome, SendResult
 from .states import DocumentState
 from .totals import document_recount
+from .unknown import ANY, in_unknown, unknown_counts
+
+# Documents the resolve page lists after "select all N"; the others are counted.
+RESOLVE_ROWS = 20
+
+
+def grouped(n: int) -> str:
+    return formats.number_format(n, force_grouping=True)
 
 
 def badge(label: Any, kind: str) -> str:
@@ -188,6 +196,8 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly, ListAdmin):
     selection_actions: frozenset[str] = frozenset()
     send_perm = ""
     resolve_perm = ""
+    #: The state fields whose send may end in unknown, for a supervisor to resolve.
+    unknown_fields: tuple[str, ...] = ()
     list_per_page = 50
     ordering = ("-pk",)
     form = DocumentForm
@@ -385,14 +395,30 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly, ListAdmin):
         obj = object_or_404(self, request, object_id)
         return self.resolve_confirmation(request, self.model.objects.filter(pk=obj.pk))
 
-    def resolve_confirmation(self, request: HttpRequest, queryset: Any) -> TemplateResponse:
-        """The page a supervisor sees before resolving: what a duplicate would cost, then the two choices."""
+    def resolve_confirmation(self, request: HttpRequest, queryset: Any, *, across: bool = False) -> TemplateResponse:
+        """The page a supervisor sees before resolving: what a duplicate would cost, how many documents are in
+        unknown, then the two choices.
+
+        Ticked rows (`queryset`: at most a page) are listed and posted back by id. After "select all N" (`across`,
+        `queryset`: the list's filtered queryset, unread) the page costs the same for 3 documents or 100,000: one
+        count, the first RESOLVE_ROWS documents in unknown, and a form that posts back the list's query string and
+        `select_across` rather than N ids (Django refuses a POST of more than 1,000 fields)."""
+        counts = unknown_counts(queryset, self.unknown_fields)
+        rows = list(queryset.filter(in_unknown(self.unknown_fields))[:RESOLVE_ROWS] if across else queryset)
+        query = f"?{request.GET.urlencode()}" if across and request.GET else ""
+        changelist_url = reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
+        more = counts[ANY] - len(rows) if across else 0
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta,
             "title": _("处理结果未知的单据"),
-            "documents": [{"doc": d, "state": self.state_summary(d)} for d in queryset],
+            "documents": [{"doc": d, "state": self.state_summary(d)} for d in rows],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"),
+            "form_url": changelist_url + query, "select_across": across,
+            "unknown_count": counts[ANY],
+            "unknown_text": _("所选单据中有 %(n)s 张结果未知。") % {"n": grouped(counts[ANY])} if counts[ANY]
+            else _("所选单据中没有结果未知的单据，无需处理。"),
+            "more_text": _("…及其他 %(n)s 张") % {"n": grouped(more)} if more > 0 else "",
+            "across_note": _("确认后在后台处理所选范围内届时仍为“结果未知”的单据，并转到任务的实时进度页面。"),
             **self.resolve_context(queryset),
         }
         return TemplateResponse(request, "admin/wdt/resolve_unknown.html", context)

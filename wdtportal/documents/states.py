@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     S.DRAFT: {S.READY, S.QUEUED, S.SENDING},
     S.READY: {S.DRAFT, S.QUEUED, S.SENDING},
     # Back to unknown: a supervisor's send-again job that did not send after all gives the state back.
-    S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED, S.UNKNOWN},
+    # Done: a supervisor's mark-done job (queued from unknown, never sent) marks what she found in WDT.
+    S.QUEUED: {S.SENDING, S.DRAFT, S.READY, S.FAILED, S.UNKNOWN, S.DONE},
     S.SENDING: {S.DONE, S.FAILED, S.UNKNOWN},
     S.FAILED: {S.DRAFT, S.READY, S.QUEUED, S.SENDING},
     S.UNKNOWN: {S.DONE, S.QUEUED, S.SENDING},

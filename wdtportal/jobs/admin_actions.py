@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseRedirect
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.documents.states import DocumentState
+from wdtportal.documents.unknown import unknown_counts
 
 from .responses import job_started
-from .selection import selection_of_action, selection_size
-from .services import job_start, job_start_selection
+from .selection import selected_across, selection_of_action, selection_only, selection_queryset, selection_size
+from .services import job_start_selection
 
 
 class JobActionsMixin:
@@ -26,16 +28,33 @@ class JobActionsMixin:
         job = job_start_selection(kind=kind, selection=selection, user=request.user, label=label)
         return job_started(self, request, (job.pk, selection_size(selection)))
 
-    def start_send_again(self, request: HttpRequest, queryset: Any,
-                         kinds: Sequence[tuple[str, str]]) -> HttpResponseRedirect:
-        """The supervisor confirmed "send again" on the resolve page: send the selection's documents in unknown
-        in the background, one job per state field (`kinds`: (job kind, state field)), and show the first job's
-        page. The documents with nothing in unknown are listed as skipped in the first job."""
-        documents = list(queryset.order_by("pk"))
-        groups = [(kind, [d for d in documents if getattr(d, field) == DocumentState.UNKNOWN]) for kind, field in kinds]
-        in_a_group = {d.pk for _kind, group in groups for d in group}
-        groups = [(kind, group) for kind, group in groups if group] or [(kinds[0][0], [])]
-        groups[0][1].extend(d for d in documents if d.pk not in in_a_group)
-        jobs = [job_start(kind=kind, documents=sorted(d.pk for d in group), user=request.user,
-                          label=_("处理结果未知：重新发送")) for kind, group in groups]
-        return job_started(self, request, *((job.pk, job.total) for job in jobs))
+    def resolve_page(self, request: HttpRequest, queryset: Any) -> HttpResponse:
+        """The resolve page of the action's documents: the ticked rows, or after "select all N" the list's
+        filtered queryset, unread (`queryset` is then every document: Django's select_across)."""
+        if selected_across(request):
+            documents = selection_queryset(self.model, selection_of_action(request, queryset), request.user)
+            return self.resolve_confirmation(request, documents, across=True)
+        return self.resolve_confirmation(request, queryset.order_by("pk"))
+
+    def start_resolve_jobs(self, request: HttpRequest, queryset: Any, kinds: Sequence[tuple[str, str]],
+                           label: str) -> HttpResponseRedirect | None:
+        """The supervisor confirmed a decision on the resolve page: one background job per state field
+        (`kinds`: (job kind, state field)) with documents in unknown, each recording the selection narrowed to
+        that field in unknown; the worker expands and queues them (expansion.py). Shows the first job's page.
+
+        The same for ticked rows (an ids selection) and for "select all N" (the list's query string): one count
+        and one row per job, whatever N. A field with nothing in unknown starts no job; with none at all the list
+        is shown again with a warning."""
+        selection = selection_of_action(request, queryset)
+        documents = selection_queryset(self.model, selection, request.user)
+        counts = unknown_counts(documents, [field for _kind, field in kinds])
+        started = []
+        for kind, field in kinds:
+            if counts[field]:
+                job = job_start_selection(kind=kind, user=request.user, label=label,
+                                          selection=selection_only(selection, **{field: DocumentState.UNKNOWN}))
+                started.append((job.pk, counts[field]))
+        if not started:
+            self.message_user(request, _("所选单据中没有结果未知的单据，没有启动后台任务。"), messages.WARNING)
+            return None  # Django shows the list again, with its filters
+        return job_started(self, request, *started)

@@ -64,10 +64,11 @@ def queue_documents(job: Job, spec: KindSpec, documents: Sequence[Any], *, user:
             item.finished_at = now
         items.append(item)
     JobItem.objects.bulk_create(items, batch_size=CHUNK)
-    reason = _("主管确认后重新发送，加入后台任务 #%(id)s") if spec.sends_again else _("加入后台任务 #%(id)s")
+    reason = spec.queue_reason or (
+        _("主管确认后重新发送，加入后台任务 #%(id)s") if spec.sends_again else _("加入后台任务 #%(id)s"))
     for start in range(0, len(queueable), CHUNK):
         move_many(queueable[start:start + CHUNK], spec.state_field, DocumentState.QUEUED, user=user,
-                  reason=reason % {"id": job.pk})
+                  reason=str(reason) % {"id": job.pk})
     job.total += len(items)
     job.skipped += len(items) - len(queueable)
 

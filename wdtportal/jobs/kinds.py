@@ -38,10 +38,14 @@ class KindSpec:
     batch_size: int = 1
     # The states from which the job queues a document; the others are skipped (see services.job_start).
     queueable: frozenset[str] = frozenset({DocumentState.DRAFT, DocumentState.READY, DocumentState.FAILED})
+    # What the document's history says when the job queues it (with %(id)s, the job's number); by default "added
+    # to job #id", or "sent again after the supervisor's decision" for a send-again kind.
+    queue_reason: Any = None
 
     @property
     def sends_again(self) -> bool:
-        """A supervisor's explicit "send again" of documents in unknown: the only job that queues unknown ones."""
+        """A supervisor's decision on documents in unknown ("send again", or "mark done" from a selection): the only
+        jobs that queue unknown ones."""
         return DocumentState.UNKNOWN in self.queueable
 
     @property

@@ -22,6 +22,9 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 QUERY, IDS = "query", "ids"
+# Exact lookups that narrow a selection, e.g. {"outbound_state": "unknown"} for a supervisor's job on one state field:
+# the job then holds only the documents it acts on, not 100,000 skipped ones.
+ONLY = "only"
 
 
 def selected_across(request: HttpRequest) -> bool:
@@ -35,6 +38,11 @@ def selection_of_action(request: HttpRequest, queryset: Any) -> dict[str, Any]:
     if selected_across(request):
         return {QUERY: request.GET.urlencode()}
     return {IDS: sorted(queryset.order_by().values_list("pk", flat=True))}
+
+
+def selection_only(selection: dict[str, Any], **lookups: str) -> dict[str, Any]:
+    """`selection` narrowed to the documents matching `lookups` (exact values of indexed fields)."""
+    return {**selection, ONLY: {**selection.get(ONLY, {}), **lookups}}
 
 
 def selection_size(selection: dict[str, Any]) -> int | None:
@@ -55,8 +63,10 @@ def selection_queryset(model: type[models.Model], selection: dict[str, Any], use
     if not model_admin.has_view_or_change_permission(request):
         raise PermissionDenied(_("发起人已没有查看这些单据的权限。"))
     if IDS in selection:
-        return model_admin.get_queryset(request).filter(pk__in=selection[IDS])
-    return changelist_queryset(model_admin, request)
+        documents = model_admin.get_queryset(request).filter(pk__in=selection[IDS])
+    else:
+        documents = changelist_queryset(model_admin, request)
+    return documents.filter(**selection.get(ONLY, {}))
 
 
 def changelist_queryset(model_admin: admin.ModelAdmin, request: HttpRequest) -> Any:
