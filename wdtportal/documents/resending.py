@@ -149,6 +149,6 @@ def resend_summary() -> dict[str, Any]:
     next is due, and those whose attempts are used up."""
     used_up = Q(next_at__isnull=True, attempts__gte=len(resend_delays()))
     figures = AutoResend.objects.aggregate(waiting=Count("pk", filter=Q(next_at__isnull=False)),
-                                           next_at=Min("next_at"), exhausted=Count("pk", filter=used_up))
-    figures["next"] = _when(figures["next_at"]) if figures["next_at"] else ""
+                                           first=Min("next_at"), exhausted=Count("pk", filter=used_up))
+    figures["next"] = _when(figures["first"]) if figures["first"] else ""
     return figures
