@@ -3,8 +3,7 @@ HTTP: done without a person, each attempt in the history and the call log, never
 with a lost answer is never sent again. (Real `db_worker` processes: tests/jobs/test_auto_resend_workers.py.)"""
 
 import threading
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -222,7 +221,7 @@ def test_the_dashboard_and_the_job_page_say_when_it_is_sent_again_in_local_time(
     run_worker_until_idle()
     row = AutoResend.objects.get()
     note = f"将于 {local_hhmm(row.next_at)} 自动重新发送（第1次，共2次）"
-    assert local_hhmm(row.next_at) != row.next_at.astimezone(dt_timezone.utc).strftime("%H:%M")  # Shanghai, not UTC
+    assert local_hhmm(row.next_at) != row.next_at.astimezone(UTC).strftime("%H:%M")  # Shanghai, not UTC
 
     client.force_login(supervisor)
     page = client.get(reverse("admin:jobs_job_progress", args=[job.pk])).content.decode()

@@ -224,7 +224,8 @@ def _outcome_from_state(spec: KindSpec, doc: Any) -> tuple[str, str]:
         return ItemState.UNKNOWN, message or _("结果未知：请在旺店通核实后处理。")
     if state == DocumentState.SENDING:
         if resends_automatically(spec.model, spec.state_field):
-            return ItemState.UNKNOWN, _("发送时工作进程中断，结果未知：超时后清扫会把它标为结果未知，之后系统会自动重新发送。")
+            return ItemState.UNKNOWN, _(
+                "发送时工作进程中断，结果未知：超时后清扫会把它标为结果未知，之后系统会自动重新发送。")
         return ItemState.UNKNOWN, _("发送时工作进程中断，结果未知：超时后清扫会把它标为结果未知，不会自动重发。")
     return ItemState.SKIPPED, _("单据已不在排队状态，未发送。")
 
