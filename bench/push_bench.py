@@ -324,10 +324,12 @@ def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args:
         cause = f" (503 or lost answer {by_answer}" + (
             f", in flight in the killed worker {unknown - by_answer})" if killed.startswith("worker") else ")")
     else:
-        # A request of up to 500 numbers: all of them unknown when its answer is lost or a 5xx.
-        numbers = sum(len(payload[0]) for payload in calls.filter(outcome="unknown")
-                      .values_list("request_payload", flat=True) if payload)
-        cause = f" (503 or lost answer {numbers} in {outcomes.get('unknown', 0)} requests" + (
+        # A request of up to 500 numbers: all of them unknown when its answer is lost or a 5xx (and still unknown
+        # when every automatic re-send of them came back so too).
+        sent_unknown = {no for payload in calls.filter(outcome="unknown").values_list("request_payload", flat=True)
+                        if payload for no in payload[0]}
+        numbers = model.objects.filter(**{kind.state_field: "unknown"}, return_no__in=sent_unknown).count()
+        cause = f" (503 or lost answer {numbers}, of {len(sent_unknown)} in {outcomes.get('unknown', 0)} requests" + (
             f", in flight in the killed worker {unknown - numbers})" if killed.startswith("worker") else ")")
     limited = GatewayPace.objects.filter(gateway=kind.gateway).values_list("rate_limited_count", flat=True).first()
     requests_needed = -(-args.n // kind.per_request)
