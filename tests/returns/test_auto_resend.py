@@ -255,3 +255,18 @@ def test_the_dashboard_makes_the_same_queries_for_one_waiting_document_as_for_ma
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(reverse("admin:index")).content.decode()
     assert "16 张单据等待自动重新发送" in page
+
+
+def test_a_send_job_skips_a_return_waiting_for_its_automatic_resend_and_says_when(wdt_sandbox, supervisor, settings):
+    from returns import job_kinds
+    from wdtportal.jobs.services import job_start
+
+    settings.WDT_AUTO_RESEND_DELAYS = [300]
+    purchase_return = known_return(wdt_sandbox)
+    wdt_sandbox.faults(lost_answer_rate=1)
+    return_push_outbound(purchase_return=purchase_return, user=supervisor)
+    job = job_start(kind=job_kinds.PUSH_OUTBOUND, documents=[fresh(purchase_return)], user=supervisor)
+    item = job.items.get()
+    assert item.state == "skipped"
+    assert item.message == (f"上次发送结果未知：将于 {local_hhmm(AutoResend.objects.get().next_at)} "
+                            "自动重新发送（第1次，共1次）")
