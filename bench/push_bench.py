@@ -11,10 +11,15 @@ then outbound orders, then stop-waiting with `--kind all`), one after the other,
 `--kill-worker` kills one worker with SIGKILL once a third of each job is done and starts another in its place,
 as a service manager would; the dead worker's runner is taken for dead after `--stale-after` s.
 
-For each kind it prints the outcome of every document after the run (documents left in sending by a killed worker
-swept to unknown, as the workers' maintenance would), duplicates (two orders in the sandbox for one document),
-the unknown documents by cause, the requests that reached the sandbox over the job's busy time against the limit
-(the share of the configured rate), and the wall time beside the ideal, max(N / rate, N × latency / concurrency).
+After the jobs the workers go on with their maintenance until nothing waits for an automatic re-send: what a killed
+worker left in sending is swept to unknown after WDT_SENDING_TIMEOUT (15 s here), and outbound orders and
+stop-waiting left unknown are sent again after each delay of `--resend-delays` (WDT_AUTO_RESEND_DELAYS).
+
+For each kind it prints the outcome of every document after the automatic re-sends, duplicates (two orders in the
+sandbox for one document), the unknown documents by cause, the automatic re-sends, the requests that reached the
+sandbox over the job's busy time against the limit (the share of the configured rate; re-sends made after the job
+are not in it), and the wall time beside the ideal, max(N / rate, N × latency / concurrency); last, the documents
+of each kind still unknown after the automatic re-sends.
 """
 
 from __future__ import annotations
@@ -142,6 +147,8 @@ def main() -> None:
                         help="kill -9 one worker once a third of each job is done, and start another")
     parser.add_argument("--stale-after", type=float, default=10,
                         help="JOBS_STALE_AFTER: seconds before a killed worker's runner is taken for dead (default 10)")
+    parser.add_argument("--resend-delays", default="1,2,4",
+                        help="WDT_AUTO_RESEND_DELAYS: seconds before each automatic re-send (default 1,2,4)")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file under tmp/")
     args = parser.parse_args()
     chosen = list(KINDS) if args.kind == "all" else [args.kind]
@@ -169,6 +176,11 @@ def main() -> None:
         "JOBS_RUNNERS": str(args.workers),
         "JOBS_THREADS": str(args.threads),
         "JOBS_STALE_AFTER": str(args.stale_after),
+        "JOBS_MAINTENANCE_INTERVAL": "1",
+        "WDT_AUTO_RESEND_DELAYS": args.resend_delays,
+        # A killed worker's sends are swept to unknown (then re-sent) within the run: above the read timeout.
+        "WDT_TIMEOUT": "5,10",
+        "WDT_SENDING_TIMEOUT": "15",
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
@@ -233,6 +245,7 @@ def main() -> None:
             if args.kill_worker and not killed:
                 killed = f"no worker killed: the job went from under a third to finished at once ({job.total:,})"
             runs.append((name, job, time.monotonic() - started, killed, shares))
+        resending = wait_for_resends(spec, chosen, sandbox, workers)
     finally:
         workers.stop()
         sandbox.send_signal(signal.SIGTERM)
@@ -240,7 +253,7 @@ def main() -> None:
             sandbox.wait(timeout=20)
         except subprocess.TimeoutExpired:
             sandbox.kill()
-    # What a killed worker left in sending (its maintenance would do this after WDT_SENDING_TIMEOUT).
+    # Nothing should be left in sending (the workers swept it); should the wait have timed out, hold it as unknown.
     call_command("sweep_sending", timeout=0, stdout=io.StringIO())
 
     faults_text = (f"faults: 503 {args.error_rate:.0%}, rate limit {args.rate_limit_rate:.0%}, "
@@ -250,17 +263,44 @@ def main() -> None:
           f"{args.threads} threads, {connection.vendor}, sandbox latency {args.latency_ms} ms, "
           f"limit {args.rate:g} req/s and {args.concurrency} in flight per gateway, "
           f"JOBS_STALE_AFTER {args.stale_after:g} s")
-    print(f"  {faults_text}")
+    print(f"  {faults_text}; automatic re-sends after {args.resend_delays} s")
+    print(f"  after the jobs, the workers' maintenance swept and re-sent for {resending:.1f} s")
+    unknown_after = {}
     for name, job, wall, killed, shares in runs:
-        report(spec[name], job, wall, killed, shares, args)
+        unknown_after[name] = report(spec[name], job, wall, killed, shares, args)
+    print("unknown after the automatic re-sends: "
+          + ", ".join(f"{name} {n}" for name, n in unknown_after.items()))
 
 
-def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args: argparse.Namespace) -> None:
+def wait_for_resends(spec: dict[str, Kind], chosen: list[str], sandbox: subprocess.Popen, workers: Workers,
+                     timeout: float = 600) -> float:
+    """Wait while the workers' maintenance sweeps and re-sends: until no document is in sending and none waits
+    for an automatic re-send, twice in a row 2 s apart (a re-send taken but not yet claimed shows neither)."""
+    from django.apps import apps
+
+    from wdtportal.documents.models import AutoResend
+
+    started = time.monotonic()
+    quiet = 0
+    while quiet < 2 and time.monotonic() - started < timeout:
+        if sandbox.poll() is not None or workers.dead():
+            raise SystemExit("a child process ended; see tmp/push-bench.log")
+        sending = any(apps.get_model(spec[name].model_label).objects.filter(**{spec[name].state_field: "sending"})
+                      .exists() for name in chosen)
+        quiet = 0 if sending or AutoResend.objects.filter(next_at__isnull=False).exists() else quiet + 1
+        time.sleep(2)
+    return time.monotonic() - started
+
+
+def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args: argparse.Namespace) -> int:
+    """Print one kind's figures; returns its documents still unknown."""
     from collections import Counter
 
     from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
     from django.db.models import Count
 
+    from wdtportal.documents.models import AutoResend, StateChange
     from wdtportal.wdt.models import GatewayPace, WdtCall
     from wdtportal.wdt.sandbox.models import SandboxOutbound, SandboxSettlement
 
@@ -284,10 +324,12 @@ def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args:
         cause = f" (503 or lost answer {by_answer}" + (
             f", in flight in the killed worker {unknown - by_answer})" if killed.startswith("worker") else ")")
     else:
-        # A request of up to 500 numbers: all of them unknown when its answer is lost or a 5xx.
-        numbers = sum(len(payload[0]) for payload in calls.filter(outcome="unknown")
-                      .values_list("request_payload", flat=True) if payload)
-        cause = f" (503 or lost answer {numbers} in {outcomes.get('unknown', 0)} requests" + (
+        # A request of up to 500 numbers: all of them unknown when its answer is lost or a 5xx (and still unknown
+        # when every automatic re-send of them came back so too).
+        sent_unknown = {no for payload in calls.filter(outcome="unknown").values_list("request_payload", flat=True)
+                        if payload for no in payload[0]}
+        numbers = model.objects.filter(**{kind.state_field: "unknown"}, return_no__in=sent_unknown).count()
+        cause = f" (503 or lost answer {numbers}, of {len(sent_unknown)} in {outcomes.get('unknown', 0)} requests" + (
             f", in flight in the killed worker {unknown - numbers})" if killed.startswith("worker") else ")")
     limited = GatewayPace.objects.filter(gateway=kind.gateway).values_list("rate_limited_count", flat=True).first()
     requests_needed = -(-args.n // kind.per_request)
@@ -298,6 +340,13 @@ def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args:
     print(f"  documents: done {states.get('done', 0)}  failed {states.get('failed', 0)}  unknown {unknown}{cause}"
           f"  other {sum(n for s, n in states.items() if s not in ('done', 'failed', 'unknown'))}")
     print(f"  duplicates (two orders in the sandbox for one document): {duplicates}")
+    content_type = ContentType.objects.get_for_model(model)
+    automatic = StateChange.objects.filter(content_type=content_type, field=kind.state_field, to_state="sending",
+                                           reason__startswith="自动重新发送")
+    used_up = AutoResend.objects.filter(content_type=content_type, field=kind.state_field,
+                                        next_at__isnull=True).count()
+    print(f"  automatic re-sends: {automatic.count()} for {automatic.values('object_id').distinct().count()} "
+          f"documents; unknown after them {unknown} (attempts used up {used_up})")
     print(f"  requests: {calls.count()} ({', '.join(f'{o} {n}' for o, n in sorted(outcomes.items()))}); "
           f"rate-limit refusals on the gateway so far {limited or 0}")
     if killed:
@@ -314,6 +363,7 @@ def report(kind: Kind, job, wall: float, killed: str, shares: list[float], args:
           f"{ideal_concurrency:.1f} s -> {ideal:.1f} s")
     print(f"  wall (job queued -> finished): {wall:.1f} s, efficiency {ideal / wall:.0%}; "
           f"busy (first claim -> last result): {busy:.1f} s, efficiency {ideal / busy:.0%}")
+    return unknown
 
 
 if __name__ == "__main__":

@@ -182,6 +182,8 @@ def _stop_waiting_outcomes(claimed: list[PurchaseReturn], data: Any) -> dict[int
     for entry in entries:
         order_no = str(entry.get("order_no") or "").strip()
         message = str(entry.get("message") or _("旺店通未说明原因"))
+        if order_no in numbers and _already_stopped(message):
+            continue  # stopping it again changed nothing: it is stopped, as asked (docs/sandbox.md, assumptions)
         if order_no in numbers:
             refused[order_no] = message
         else:
@@ -195,6 +197,15 @@ def _stop_waiting_outcomes(claimed: list[PurchaseReturn], data: Any) -> dict[int
                   "请在接口调用记录中核对本批是否都已停止等待）") % {"e": shown}
     return {r.pk: (Outcome.FAILED, refused[r.return_no]) if r.return_no in refused else (Outcome.DONE, done)
             for r in claimed}
+
+
+# WDT's pages quote no refusal for a return already stopped (the sandbox answers success again). Should WDT refuse
+# one, with a message saying it is stopped already, that refusal means done: our assumption about its wording.
+ALREADY_STOPPED = ("已停止", "已经停止")
+
+
+def _already_stopped(message: str) -> bool:
+    return any(words in message for words in ALREADY_STOPPED)
 
 
 def returns_stop_waiting(*, purchase_returns: Iterable[PurchaseReturn], user: Any) -> list[SendResult]:
@@ -216,6 +227,40 @@ def returns_stop_waiting(*, purchase_returns: Iterable[PurchaseReturn], user: An
         client.close()
     position = {pk: i for i, pk in enumerate(selection)}
     return sorted(answers, key=lambda a: position[a.document.pk])
+
+
+# --- automatic re-sends (wdtportal/documents/resending.py) --------------------------------------
+
+def returns_resend_unknown(pks: list[int], *, field: str, attempt: int, of: int) -> list[SendResult]:
+    """Send again, by the system, the returns whose `field` was left unknown: safe because WDT deduplicates the
+    outbound order by the unchanged outer_no, and stopping a stopped return changes nothing. Only returns still in
+    unknown are claimed (one a supervisor resolved meanwhile is skipped); each attempt is a state change in the
+    return's history and a call in the log, with no user. A refusal fails the return with WDT's message."""
+    if field not in RESOLVABLE_FIELDS:
+        raise ValueError(f"unknown state field {field!r}")
+    reason = _("自动重新发送（第%(n)s次，共%(of)s次）") % {"n": attempt, "of": of}
+    only_unknown = {S.UNKNOWN}
+    returns = list(PurchaseReturn.objects.filter(pk__in=pks).order_by("pk"))
+    gateway = enterprise_client_from_settings if field == "outbound_state" else qjb_client_from_settings
+    try:
+        client = gateway()
+    except WdtConfigurationError as exc:
+        message = _("旺店通接口未配置：%(s)s") % {"s": exc.setting}
+        return [results.skipped(r, message) for r in returns]
+    answers: list[SendResult] = []
+    try:
+        if field == "outbound_state":
+            for purchase_return in returns:
+                answers.append(_push(purchase_return, user=None, allowed_from=only_unknown, reason=reason,
+                                     client=client))
+        else:
+            for start in range(0, len(returns), STOP_WAITING_CHUNK):
+                chunk = [r.pk for r in returns[start:start + STOP_WAITING_CHUNK]]
+                answers.extend(_stop_waiting_chunk(chunk, user=None, client=client, reason=reason,
+                                                   allowed_from=only_unknown))
+    finally:
+        client.close()
+    return answers
 
 
 # --- unknown outcomes ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wdtportal.documents.registry import state_columns
+from wdtportal.documents.resending import resend_notes, resend_summary
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.tallies import state_counts
 from wdtportal.jobs.models import Job
@@ -116,6 +117,7 @@ class UnknownDocument:
     label: str
     since: datetime
     url: str | None
+    resend: str = ""  # when the workers send it again by themselves, or that they have given up (resending.py)
 
 
 @dataclass
@@ -160,6 +162,8 @@ class Dashboard:
     open_jobs: list[OpenJob] = field(default_factory=list)
     chart: dict[str, Any] = field(default_factory=dict)
     handover: list[Handover] = field(default_factory=list)
+    # Documents waiting for an automatic re-send, the next one's local time, and those whose attempts are used up.
+    resends: dict[str, Any] = field(default_factory=dict)
 
     @property
     def can_send(self) -> bool:
@@ -279,7 +283,8 @@ def failure_groups(*, site: AdminSite, user: Any) -> list[FailureGroup]:
 
 def unknowns(*, site: AdminSite, user: Any, tallies: dict | None = None,
              ) -> tuple[list[StateCount], list[UnknownDocument]]:
-    """Documents whose outcome is unknown: a person must find out in WDT and resolve them."""
+    """Documents whose outcome is unknown: a person must find out in WDT and resolve them, unless the workers send
+    them again by themselves (an outbound order, a stop-waiting: each shows when)."""
     tallies = state_counts() if tallies is None else tallies
     counts, documents = [], []
     for model, field_name, heading in _state_fields():
@@ -288,9 +293,13 @@ def unknowns(*, site: AdminSite, user: Any, tallies: dict | None = None,
         counts.append(StateCount(field_name, str(heading), count,
                                  _admin_url(site, user, model, "changelist",
                                             **{f"{field_name}__exact": DocumentState.UNKNOWN})))
-        for document in queryset.order_by("updated_at", "pk")[:UNKNOWN_LIST_LIMIT]:
+        shown = list(queryset.order_by("updated_at", "pk")[:UNKNOWN_LIST_LIMIT])
+        # One query for the page's documents, only for the states re-sent automatically.
+        notes = resend_notes(model, field_name, [d.pk for d in shown])
+        for document in shown:
             documents.append(UnknownDocument(str(heading), str(document), document.updated_at,
-                                             _admin_url(site, user, model, "change", document.pk)))
+                                             _admin_url(site, user, model, "change", document.pk),
+                                             notes.get(document.pk, "")))
     documents.sort(key=lambda d: d.since)
     return counts, documents[:UNKNOWN_LIST_LIMIT]
 
@@ -381,4 +390,5 @@ def dashboard_context(*, site: AdminSite, user: Any, now: datetime | None = None
         open_jobs=open_jobs(site=site, user=user),
         chart=chart_geometry(daily_sends(now=now)),
         handover=handover(site=site, user=user, tallies=tallies),
+        resends=resend_summary(),
     )

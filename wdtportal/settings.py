@@ -282,6 +282,11 @@ WDT_RETRY_BACKOFF = env.float("WDT_RETRY_BACKOFF", default=0.5)
 # Seconds a document may stay in "sending" before `manage.py sweep_sending` holds it as unknown (the process
 # that sent it must have died). Longer than the read timeout times the retries.
 WDT_SENDING_TIMEOUT = env.int("WDT_SENDING_TIMEOUT", default=300)
+# Seconds to wait before each automatic re-send of an outbound order or a stop-waiting whose outcome is unknown
+# (WDT deduplicates both: re-sending is safe), one number per attempt: "60,300,1800" = three attempts, after 1, 5
+# and 30 minutes. After the last one the document waits for a supervisor. Empty: never re-sent automatically.
+# A settlement upload is never re-sent automatically (no deduplication key).
+WDT_AUTO_RESEND_DELAYS = [int(s) for s in env.list("WDT_AUTO_RESEND_DELAYS", default=["60", "300", "1800"]) if s]
 # Days the call log keeps a call: older rows are deleted by the workers' maintenance (wdt/retention.py). 0 keeps all.
 WDT_CALL_LOG_DAYS = env.int("WDT_CALL_LOG_DAYS", default=180)
 

@@ -70,7 +70,7 @@ def test_a_job_whose_worker_died_with_every_runner_is_restarted_by_the_maintenan
     kill_the_worker_of(job)
     assert ready(RUN) == 0  # nothing left in the queue would ever revive the job
 
-    assert jobs_maintenance() == {"restarted": 1, "swept": 0, "files_removed": 0, "pruned": 0, "folded": 0}
+    assert jobs_maintenance() == {"restarted": 1, "swept": 0, "resent": 0, "files_removed": 0, "pruned": 0, "folded": 0}
     assert ready(RUN) == 1
     # The task the dead worker held no longer shows as running in the task list.
     assert DBTaskResult.objects.get(pk=killed_task).status == "FAILED"
@@ -138,7 +138,7 @@ def test_the_workers_maintenance_sweeps_documents_stuck_in_sending(user, setting
         move(doc, "outbound_state", S.SENDING)
     StateChange.objects.filter(object_id=stuck.pk, to_state=S.SENDING).update(
         at=timezone.now() - timedelta(minutes=5))
-    assert jobs_maintenance() == {"restarted": 0, "swept": 1, "files_removed": 0, "pruned": 0, "folded": 0}
+    assert jobs_maintenance() == {"restarted": 0, "swept": 1, "resent": 0, "files_removed": 0, "pruned": 0, "folded": 0}
     assert PurchaseReturn.objects.get(pk=stuck.pk).outbound_state == S.UNKNOWN
     assert PurchaseReturn.objects.get(pk=recent.pk).outbound_state == S.SENDING
 

@@ -74,7 +74,7 @@ def test_a_rate_limit_that_does_not_end_fails_the_send_safely_as_not_executed(wd
     assert wdt_sandbox.outbounds().count() == 0
 
 
-def test_a_5xx_makes_the_outcome_unknown_and_it_is_not_resent(wdt_sandbox, supervisor):
+def test_a_5xx_makes_the_outcome_unknown_and_an_ordinary_send_does_not_send_it_again(wdt_sandbox, supervisor):
     purchase_return = known_return(wdt_sandbox)
     wdt_sandbox.faults(error_rate=1)
     answer = return_push_outbound(purchase_return=purchase_return, user=supervisor)
@@ -83,7 +83,8 @@ def test_a_5xx_makes_the_outcome_unknown_and_it_is_not_resent(wdt_sandbox, super
     assert purchase_return.outbound_state == DocumentState.UNKNOWN
     wdt_sandbox.faults()
     again = return_push_outbound(purchase_return=purchase_return, user=supervisor)
-    assert again.outcome == Outcome.SKIPPED and "不会自动重发" in again.message
+    # Only the automatic re-send does (tests/returns/test_auto_resend.py), and the refusal says when.
+    assert again.outcome == Outcome.SKIPPED and "将于" in again.message and "自动重新发送（第1次" in again.message
     assert pushes() == 1
 
 

@@ -109,6 +109,32 @@ class StateTally(models.Model):
         return f"{self.model}.{self.field}={self.state} {self.delta:+d}"
 
 
+class AutoResend(models.Model):
+    """A document whose send came back unknown and that the workers send again by themselves (resending.py): only
+    for the state fields whose call WDT deduplicates (the outbound order by outer_no, stop waiting), as registered.
+
+    Written in the transaction that moves the document (transitions.py): created or rescheduled when it moves to
+    unknown, deleted when it reaches done or failed. `attempts`: automatic re-sends already started; `next_at`: when
+    the next is due, None once they are used up (the document waits for a supervisor). A small table: one row per
+    document waiting, so the dashboard reads it whole."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    field = models.CharField(max_length=40)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("自动重新发送")
+        verbose_name_plural = _("自动重新发送")
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id", "field"],
+                                               name="autoresend_unique_document_field")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}.{self.field} #{self.attempts}"
+
+
 class TrackedDocument(models.Model):
     """Audit fields every document the portal sends has."""
 

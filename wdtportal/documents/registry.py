@@ -4,12 +4,18 @@ The core and the parts built on it (the dashboard, the sweep of stuck sends, job
 documents and which state fields each follows, without importing any document app:
 
     documents.registry.register(PurchaseReturn, states={"outbound_state": _("采购退货 · 出库单"), ...},
-                                lines=registry.Lines("lines", quantity="num"))
+                                lines=registry.Lines("lines", quantity="num"),
+                                resend={"outbound_state": returns_resend_unknown, ...})
+
+`resend` names the state fields whose send WDT deduplicates, so that one left unknown may be sent again by the
+workers (resending.py), and the function that does it: `resend(pks, *, field, attempt, of)`, the documents' ids,
+the field, which automatic attempt this is and of how many. A kind without a deduplication key (the settlement
+upload) registers none: its unknown sends wait for a person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,13 +47,19 @@ class Lines:
 
 _columns: list[StateColumn] = []
 _lines: dict[type[models.Model], Lines] = {}
+# resend(pks, *, field, attempt, of) → the send results (see the module's docstring).
+Resender = Callable[..., Any]
+_resenders: dict[tuple[type[models.Model], str], Resender] = {}
 
 
-def register(model: type[models.Model], *, states: Mapping[str, Any], lines: Lines | None = None) -> None:
-    """Make `model` a document with these state fields (field name → heading) and these lines. Registering again
-    is a no-op."""
+def register(model: type[models.Model], *, states: Mapping[str, Any], lines: Lines | None = None,
+             resend: Mapping[str, Resender] | None = None) -> None:
+    """Make `model` a document with these state fields (field name → heading) and these lines; `resend`: the state
+    fields re-sent automatically when their outcome is unknown, and how. Registering again is a no-op."""
     if lines is not None:
         _lines[model] = lines
+    for field, resender in (resend or {}).items():
+        _resenders[(model, field)] = resender
     for field, heading in states.items():
         column = StateColumn(model, field, heading)
         if all((c.model, c.field) != (model, field) for c in _columns):
@@ -70,3 +82,13 @@ def state_fields(model: type[models.Model]) -> list[str]:
 def lines_of(model: type[models.Model]) -> Lines | None:
     """Where documents of `model` keep their lines (None for a kind registered without lines)."""
     return _lines.get(model)
+
+
+def resender(model: type[models.Model], field: str) -> Resender | None:
+    """How documents of `model` left unknown in `field` are sent again, or None: never automatically."""
+    return _resenders.get((model, field))
+
+
+def resendable() -> list[tuple[type[models.Model], str]]:
+    """Every (model, state field) re-sent automatically."""
+    return list(_resenders)

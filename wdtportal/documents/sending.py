@@ -31,6 +31,7 @@ from wdtportal.wdt.errors import (
 )
 
 from . import results
+from .resending import resend_notes
 from .results import Outcome, SendResult
 from .states import SENDABLE, DocumentState
 from .transitions import StaleState, move, move_many
@@ -40,14 +41,24 @@ logger = logging.getLogger(__name__)
 S = DocumentState
 
 
-def refusal_reason(state: str) -> str:
-    """Why a document in `state` is not sent."""
+def refusal_reason(state: str, *, resend_note: str = "") -> str:
+    """Why a document in `state` is not sent. `resend_note`: what its automatic re-sends will do (resending.py),
+    for a document in unknown that has them."""
+    if state == S.UNKNOWN and resend_note:
+        return str(_("上次发送结果未知：%(note)s") % {"note": resend_note})
     reasons = {
         S.SENDING: _("正在发送中，请勿重复发送"),
         S.DONE: _("旺店通已接受，无需再发送"),
         S.UNKNOWN: _("上次发送结果未知，不会自动重发；请主管核对旺店通后处理"),
     }
     return str(reasons.get(state, _("当前状态（%(state)s）不能发送") % {"state": S(state).label}))
+
+
+def _refusals(model: type[models.Model], field: str, documents: list[Any]) -> list[SendResult]:
+    """The skipped results of documents not sendable, with their automatic re-sends told (one query)."""
+    notes = resend_notes(model, field, [d.pk for d in documents if getattr(d, field) == S.UNKNOWN])
+    return [results.skipped(d, refusal_reason(getattr(d, field), resend_note=notes.get(d.pk, "")))
+            for d in documents]
 
 
 def require_no_outer_transaction() -> None:
@@ -69,7 +80,7 @@ def claim(model: type[models.Model], pk: Any, *, field: str, user: Any, reason: 
         document = model.objects.select_for_update().get(pk=pk)
         state = getattr(document, field)
         if state not in allowed_from:
-            return results.skipped(document, refusal_reason(state))
+            return _refusals(model, field, [document])[0]
         if check is not None:
             errors = check(document)
             if errors:
@@ -92,8 +103,7 @@ def claim_many(model: type[models.Model], pks: list[Any], *, field: str, user: A
     with transaction.atomic():
         documents = list(model.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
         claimable = [d for d in documents if getattr(d, field) in SENDABLE]
-        skipped = [results.skipped(d, refusal_reason(getattr(d, field))) for d in documents
-                   if getattr(d, field) not in SENDABLE]
+        skipped = _refusals(model, field, [d for d in documents if getattr(d, field) not in SENDABLE])
         move_many(claimable, field, S.SENDING, user=user, reason=reason)
         now = timezone.now()
         sent_by = user if getattr(user, "is_authenticated", False) else None

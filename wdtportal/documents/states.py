@@ -1,7 +1,8 @@
 """The states of a document and which moves between them are allowed (`transitions.move` makes them).
 
 draft → ready (validated) → queued → sending → done, or failed (WDT refused: editable, sendable again),
-or unknown (no answer after the request may have reached WDT: held for a supervisor, never resent blindly).
+or unknown (no answer after the request may have reached WDT: sent again automatically only where WDT deduplicates,
+resending.py; otherwise, and after the last attempt, held for a supervisor, never resent blindly).
 """
 
 from django.db import models

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import StateChange
+from .resending import record_moves
 from .states import ALLOWED
 
 
@@ -55,6 +56,8 @@ def move(document: Any, field: str, to: str, *, user: Any = None, reason: str = 
         user=user if getattr(user, "is_authenticated", False) else None,
         reason=reason[:500],
     )
+    # The automatic re-send's schedule follows the move, in its transaction (resending.py).
+    record_moves(model, field, [document.pk], to)
 
 
 def move_many(documents: list[Any], field: str, to: str, *, user: Any = None, reason: str = "") -> None:
@@ -83,6 +86,7 @@ def move_many(documents: list[Any], field: str, to: str, *, user: Any = None, re
             if model._default_manager.filter(pk__in=pks, **{field: current}).update(**update) != len(pks):
                 raise StaleState(f"{model._meta.label}: {field} of some of {len(pks)} documents is no longer {current}")
         StateChange.objects.bulk_create(changes, batch_size=500)
+        record_moves(model, field, [d.pk for d in documents], to)
     for document in documents:
         for name, value in update.items():
             setattr(document, name, value)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from wdtportal.documents.resending import resend_notes
 from wdtportal.documents.sending import refusal_reason
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.transitions import move_many
@@ -39,13 +40,14 @@ CHUNK = 500
 MAX_PAUSE = 0.5
 
 
-def skip_reason(state: str, *, sends_again: bool = False) -> str:
-    """Why a job does not queue a document in `state` (see `KindSpec.queueable`)."""
+def skip_reason(state: str, *, sends_again: bool = False, resend_note: str = "") -> str:
+    """Why a job does not queue a document in `state` (see `KindSpec.queueable`); `resend_note`: when a document in
+    unknown is sent again automatically (documents/resending.py)."""
     if state == DocumentState.QUEUED:
         return _("已在另一个后台任务中排队，本任务不再发送")
     if sends_again:
         return _("状态不是“结果未知”，无需处理")
-    return refusal_reason(state)
+    return refusal_reason(state, resend_note=resend_note)
 
 
 def queue_documents(job: Job, spec: KindSpec, documents: Sequence[Any], *, user: Any) -> None:
@@ -53,6 +55,10 @@ def queue_documents(job: Job, spec: KindSpec, documents: Sequence[Any], *, user:
     queue those the kind may queue. Updates `job.total` and `job.skipped` in memory; the caller saves them."""
     now = timezone.now()
     items, queueable = [], []
+    # One query, only when the selection holds documents in unknown that the job skips.
+    notes = {} if spec.sends_again else resend_notes(
+        spec.model, spec.state_field,
+        [d.pk for d in documents if getattr(d, spec.state_field) == DocumentState.UNKNOWN])
     for position, doc in enumerate(documents, start=job.total):
         state = getattr(doc, spec.state_field)
         item = JobItem(job=job, position=position, object_id=doc.pk, label=str(doc)[:200], previous_state=state)
@@ -60,7 +66,7 @@ def queue_documents(job: Job, spec: KindSpec, documents: Sequence[Any], *, user:
             queueable.append(doc)
         else:
             item.state = ItemState.SKIPPED
-            item.message = skip_reason(state, sends_again=spec.sends_again)
+            item.message = skip_reason(state, sends_again=spec.sends_again, resend_note=notes.get(doc.pk, ""))
             item.finished_at = now
         items.append(item)
     JobItem.objects.bulk_create(items, batch_size=CHUNK)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from wdtportal.documents.numbers import money
+from wdtportal.documents.resending import resend_notes
 from wdtportal.documents.totals import documents_amount
 
 from .files import job_file_of
@@ -118,6 +119,7 @@ def job_items_page(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any
         state = ""
     shown = Paginator(items, ITEMS_PER_PAGE).get_page(page)
     change_url = _change_url(job)
+    notes = _resend_notes(job, shown.object_list)
     if shown.object_list:
         span = _("第 %(first)s–%(last)s 条，共 %(total)s 条") % {
             "first": number_format(shown.start_index(), force_grouping=True),
@@ -128,7 +130,8 @@ def job_items_page(*, job: Job, page: Any = 1, state: str = "") -> dict[str, Any
     return {
         "items": [
             {"position": i.position + 1, "label": i.label, "state": i.state, "state_display": item_label(i.state),
-             "message": i.message, "url": change_url(i.object_id) if change_url else ""}
+             "message": " ".join(filter(None, [i.message, notes.get(i.object_id, "")])),
+             "url": change_url(i.object_id) if change_url else ""}
             for i in shown.object_list
         ],
         "items_state": state,
@@ -147,3 +150,12 @@ def _change_url(job: Job) -> Any:
     name = f"admin:{spec.model._meta.app_label}_{spec.model._meta.model_name}_change"
     prefix = reverse(name, args=[0])[:-len("0/change/")]
     return lambda pk: f"{prefix}{pk}/change/"
+
+
+def _resend_notes(job: Job, items: Any) -> dict[int, str]:
+    """object_id → when the page's documents left unknown are sent again automatically (one query)."""
+    spec = KINDS.get(job.kind)
+    unknown = [i.object_id for i in items if i.state == ItemState.UNKNOWN]
+    if spec is None or not unknown:
+        return {}
+    return resend_notes(spec.model, spec.state_field, unknown)

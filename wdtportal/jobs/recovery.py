@@ -3,7 +3,8 @@
 
 A runner beats every 2 s (runner.py); one whose heartbeat is older than JOBS_STALE_AFTER is lost: the documents it
 held go back to the job, and a job with work left and no live runner gets new runners. The same loop sweeps
-documents left in sending by a dead process to unknown (wdtportal/documents/sweep.py) and removes the files of
+documents left in sending by a dead process to unknown (wdtportal/documents/sweep.py), sends again what was left
+unknown where WDT deduplicates (wdtportal/documents/resending.py) and removes the files of
 exports kept past JOBS_EXPORT_KEEP_HOURS (files.py).
 """
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from wdtportal.documents.resending import documents_resend_due
 from wdtportal.documents.sweep import documents_sweep_sending
 from wdtportal.documents.tallies import state_tallies_compact
 from wdtportal.wdt.retention import calls_prune
@@ -80,7 +82,8 @@ def job_recover_all() -> int:
 
 def jobs_maintenance() -> dict[str, int]:
     """What every worker does at start and periodically (see the `db_worker` command): restart the unfinished jobs
-    whose runners died, move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown, remove the
+    whose runners died, move documents stuck in sending for longer than WDT_SENDING_TIMEOUT to unknown, send again
+    those left unknown whose automatic re-send is due (documents/resending.py), remove the
     files of jobs (exports) older than JOBS_EXPORT_KEEP_HOURS, delete calls older than WDT_CALL_LOG_DAYS, and fold
     the dashboard's state counts (documents/tallies.py)."""
     restarted = job_recover_all()
@@ -94,8 +97,13 @@ def jobs_maintenance() -> dict[str, int]:
     pruned = calls_prune()
     if pruned:
         logger.info("%d call-log row(s) older than %s days deleted", pruned, settings.WDT_CALL_LOG_DAYS)
+    # After the sweep: what it just moved to unknown is scheduled, not yet due.
+    resent = documents_resend_due()
+    if resent:
+        logger.info("%d document(s) left unknown sent again automatically", resent)
     folded = state_tallies_compact()
-    return {"restarted": restarted, "swept": swept, "files_removed": removed, "pruned": pruned, "folded": folded}
+    return {"restarted": restarted, "swept": swept, "resent": resent, "files_removed": removed, "pruned": pruned,
+            "folded": folded}
 
 
 def runner_lost(*, runner: JobRunner) -> None:

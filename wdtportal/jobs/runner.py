@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from wdtportal.documents.resending import resends_automatically
 from wdtportal.documents.states import DocumentState
 from wdtportal.documents.transitions import move
 
@@ -222,6 +223,9 @@ def _outcome_from_state(spec: KindSpec, doc: Any) -> tuple[str, str]:
     if state == DocumentState.UNKNOWN:
         return ItemState.UNKNOWN, message or _("结果未知：请在旺店通核实后处理。")
     if state == DocumentState.SENDING:
+        if resends_automatically(spec.model, spec.state_field):
+            return ItemState.UNKNOWN, _(
+                "发送时工作进程中断，结果未知：超时后清扫会把它标为结果未知，之后系统会自动重新发送。")
         return ItemState.UNKNOWN, _("发送时工作进程中断，结果未知：超时后清扫会把它标为结果未知，不会自动重发。")
     return ItemState.SKIPPED, _("单据已不在排队状态，未发送。")
 
