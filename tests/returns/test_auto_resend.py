@@ -232,6 +232,41 @@ def test_the_dashboard_and_the_job_page_say_when_it_is_sent_again_in_local_time(
     assert note in front
     assert f"1 张单据等待自动重新发送，最近一次于 {local_hhmm(row.next_at)}" in front
 
+    # The re-send made it done: the job's page, which recorded unknown, says what it is now.
+    wdt_sandbox.faults()
+    assert documents_resend_due(now=later(301)) == 1
+    assert fresh(purchase_return).outbound_state == S.DONE
+    data = client.get(reverse("admin:jobs_job_progress_json", args=[job.pk])).json()
+    assert data["items"][0]["state"] == "unknown" and "现在的状态：已完成" in data["items"][0]["message"]
+
+
+def test_a_resend_taken_by_a_worker_that_died_before_sending_is_due_again_after_its_lease(
+        wdt_sandbox, supervisor, settings, monkeypatch):
+    settings.WDT_AUTO_RESEND_DELAYS = [0, 0]
+    settings.WDT_SENDING_TIMEOUT = 30
+    purchase_return = known_return(wdt_sandbox)
+    wdt_sandbox.faults(lost_answer_rate=1)
+    return_push_outbound(purchase_return=purchase_return, user=supervisor)
+    wdt_sandbox.faults()
+
+    from wdtportal.documents import registry
+
+    def dies(*args, **kwargs):
+        raise SystemExit("killed between taking the row and the claim")
+
+    monkeypatch.setattr(registry, "resender", lambda model, field: dies)
+    with pytest.raises(SystemExit):
+        documents_resend_due()
+    monkeypatch.undo()
+    row = AutoResend.objects.get()
+    assert row.attempts == 1 and later(85) < row.next_at < later(91)  # the sweep's 30 s and a minute
+    assert documents_resend_due() == 0  # leased: another worker leaves it alone
+    assert fresh(purchase_return).outbound_state == S.UNKNOWN
+
+    assert documents_resend_due(now=later(91)) == 1
+    assert fresh(purchase_return).outbound_state == S.DONE
+    assert wdt_sandbox.outbounds().count() == 1
+
 
 def test_the_dashboard_makes_the_same_queries_for_one_waiting_document_as_for_many(
         wdt_sandbox, supervisor, settings, client, django_assert_num_queries):

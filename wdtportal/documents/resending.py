@@ -9,10 +9,10 @@ none.
 The schedule is one `AutoResend` row per waiting document, written with the move itself (`transitions.move` /
 `move_many` call `record_moves`): whatever moved a document to unknown (a send's finish, the sweep of a dead
 worker's sends, a job giving a document back) scheduled its next attempt in the same transaction. The workers'
-maintenance calls `documents_resend_due`: it takes the due rows under lock, counts the attempt and clears `next_at`
-in one transaction (two workers never take the same row), then sends through the app's service, whose claim moves
-only a document still unknown: one a supervisor resolved meanwhile is skipped. Each attempt is a move to sending and
-back, in the document's history and the call log.
+maintenance calls `documents_resend_due`: it takes the due rows under lock, counts the attempt and leases the row
+past the sweep's timeout in one transaction (two workers never take the same row), then sends through the app's
+service, whose claim moves only a document still unknown: one a supervisor resolved meanwhile is skipped. Each
+attempt is a move to sending and back, in the document's history and the call log.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ def resend_delays() -> list[int]:
 
 def resends_automatically(model: type[models.Model], field: str) -> bool:
     return bool(resend_delays()) and registry.resender(model._meta.concrete_model, field) is not None
+
+
+def _lease() -> timedelta:
+    """How long a taken re-send is held: past the sweep of a send left in sending (WDT_SENDING_TIMEOUT)."""
+    return timedelta(seconds=settings.WDT_SENDING_TIMEOUT + 60)
 
 
 def _next_at(attempts: int, now: datetime) -> datetime | None:
@@ -95,13 +100,16 @@ def documents_resend_due(*, limit: int = RESEND_LIMIT, now: datetime | None = No
         content_type = ContentType.objects.get_for_model(model)
         with transaction.atomic():
             # SKIP LOCKED: another worker's maintenance taking the same rows now leaves them to it (PostgreSQL);
-            # SQLite's BEGIN IMMEDIATE serializes the whole block. Taken rows get next_at NULL before the commit,
-            # so no later look finds them due again.
+            # SQLite's BEGIN IMMEDIATE serializes the whole block. Taken rows are leased before the commit, so no
+            # other look finds them due meanwhile.
             due = list(AutoResend.objects.select_for_update(skip_locked=True)
                        .filter(content_type=content_type, field=field, next_at__lte=now)
                        .order_by("next_at", "pk").values_list("pk", "object_id", "attempts")[:limit - sent])
+            # Due again only after a lease: a worker that dies between this commit and its claim does not leave
+            # the document unknown for good. By then a claimed one was settled or swept back to unknown (and
+            # rescheduled by `record_moves`).
             AutoResend.objects.filter(pk__in=[row[0] for row in due]).update(
-                attempts=F("attempts") + 1, next_at=None, updated_at=now)
+                attempts=F("attempts") + 1, next_at=now + _lease(), updated_at=now)
         by_attempt: dict[int, list[Any]] = {}
         for _pk, object_id, made in due:
             by_attempt.setdefault(made + 1, []).append(object_id)
@@ -129,9 +137,8 @@ def note_of(row: AutoResend | None) -> str:
     if row.next_at is not None:
         return _("将于 %(time)s 自动重新发送（第%(n)s次，共%(of)s次）") % {
             "time": _when(row.next_at), "n": row.attempts + 1, "of": max(of, row.attempts + 1)}
-    if row.attempts >= of:
-        return _("已自动重新发送%(n)s次，结果仍未知，请主管核对旺店通后处理") % {"n": row.attempts}
-    return _("正在自动重新发送（第%(n)s次，共%(of)s次）") % {"n": row.attempts, "of": of}
+    # No next attempt: the delays are used up (or were shortened since).
+    return _("已自动重新发送%(n)s次，结果仍未知，请主管核对旺店通后处理") % {"n": row.attempts}
 
 
 def resend_notes(model: type[models.Model], field: str, pks: Iterable[Any]) -> dict[Any, str]:
@@ -142,6 +149,13 @@ def resend_notes(model: type[models.Model], field: str, pks: Iterable[Any]) -> d
     rows = AutoResend.objects.filter(content_type=ContentType.objects.get_for_model(model), field=field,
                                      object_id__in=pks)
     return {row.object_id: note_of(row) for row in rows}
+
+
+def states_since(model: type[models.Model], field: str, pks: Iterable[Any]) -> dict[Any, str]:
+    """pk → "now: <state>" for the documents of `pks` no longer in unknown (one query): a page that recorded them
+    unknown (a job's) says what an automatic re-send or a supervisor made of them since."""
+    later = model.objects.filter(pk__in=list(pks)).exclude(**{field: S.UNKNOWN})
+    return {pk: _("现在的状态：%(state)s") % {"state": S(state).label} for pk, state in later.values_list("pk", field)}
 
 
 def resend_summary() -> dict[str, Any]:

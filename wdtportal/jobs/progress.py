@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from wdtportal.documents.numbers import money
-from wdtportal.documents.resending import resend_notes
+from wdtportal.documents.resending import resend_notes, states_since
 from wdtportal.documents.totals import documents_amount
 
 from .files import job_file_of
@@ -153,9 +153,11 @@ def _change_url(job: Job) -> Any:
 
 
 def _resend_notes(job: Job, items: Any) -> dict[int, str]:
-    """object_id → when the page's documents left unknown are sent again automatically (one query)."""
+    """object_id → when the page's documents left unknown are sent again automatically, or what they are now
+    (two queries)."""
     spec = KINDS.get(job.kind)
     unknown = [i.object_id for i in items if i.state == ItemState.UNKNOWN]
     if spec is None or not unknown:
         return {}
-    return resend_notes(spec.model, spec.state_field, unknown)
+    notes = resend_notes(spec.model, spec.state_field, unknown)
+    return {**states_since(spec.model, spec.state_field, [pk for pk in unknown if pk not in notes]), **notes}
