@@ -31,6 +31,7 @@ from wdtportal.lists.admin import ListAdmin
 
 from . import numbers
 from .models import StateChange
+from .resending import resend_notes
 from .results import Outcome, SendResult
 from .states import DocumentState
 from .totals import document_recount
@@ -408,10 +409,13 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly, ListAdmin):
         query = f"?{request.GET.urlencode()}" if across and request.GET else ""
         changelist_url = reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
         more = counts[ANY] - len(rows) if across else 0
+        # When the workers will send a row again by themselves: the supervisor may simply wait (one query a field).
+        notes = {field: resend_notes(self.model, field, [d.pk for d in rows]) for field in self.unknown_fields}
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta,
             "title": _("处理结果未知的单据"),
-            "documents": [{"doc": d, "state": self.state_summary(d)} for d in rows],
+            "documents": [{"doc": d, "state": self.state_summary(d), "resend": self._resend_note(d, notes)}
+                          for d in rows],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "form_url": changelist_url + query, "select_across": across,
             "unknown_count": counts[ANY],
@@ -422,6 +426,10 @@ class DocumentAdmin(DecimalsShown, OfferedLookupsOnly, ListAdmin):
             **self.resolve_context(queryset),
         }
         return TemplateResponse(request, "admin/wdt/resolve_unknown.html", context)
+
+    def _resend_note(self, document: Any, notes: dict[str, dict[Any, str]]) -> str:
+        return " ".join(notes[field][document.pk] for field in self.unknown_fields
+                        if getattr(document, field) == DocumentState.UNKNOWN and document.pk in notes[field])
 
     def resolve_context(self, queryset: Any) -> dict[str, Any]:
         raise NotImplementedError
