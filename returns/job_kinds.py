@@ -31,6 +31,13 @@ def _stop_waiting(documents: Sequence[Any], user: Any) -> list[Any]:
     return list(services.returns_stop_waiting(purchase_returns=list(documents), user=user))
 
 
+def _sender_again(field: str) -> Callable[[Sequence[Any], Any], list[Any]]:
+    """The sender of a supervisor's "send again" of one state field (returns queued from unknown by the job)."""
+    def send(documents: Sequence[Any], user: Any) -> list[Any]:
+        return services.returns_send_again(purchase_returns=documents, user=user, field=field)
+    return send
+
+
 def _resolver(action: services.ResolveAction, field: str) -> Callable[[Sequence[Any], Any], list[Any]]:
     """The sender of a supervisor's decision on one state field of returns in unknown (queued by the job)."""
     def resolve(documents: Sequence[Any], user: Any) -> list[Any]:
@@ -45,9 +52,11 @@ def register() -> None:
     register_kind(KindSpec(STOP_WAITING, _("停止等待采购退货"), MODEL, "waiting_state", _stop_waiting,
                            batch_size=services.STOP_WAITING_CHUNK))
     register_kind(KindSpec(OUTBOUND_SEND_AGAIN, _("主管确认后重新创建出库单"), MODEL, "outbound_state",
-                           _resolver("send_again", "outbound_state"), queueable=UNKNOWN_ONLY))
+                           _sender_again("outbound_state"), queueable=UNKNOWN_ONLY))
+    # Stopping again goes as the first stop went: up to 500 numbers a request.
     register_kind(KindSpec(WAITING_SEND_AGAIN, _("主管确认后重新停止等待"), MODEL, "waiting_state",
-                           _resolver("send_again", "waiting_state"), queueable=UNKNOWN_ONLY))
+                           _sender_again("waiting_state"), batch_size=services.STOP_WAITING_CHUNK,
+                           queueable=UNKNOWN_ONLY))
     # No call to WDT: a batch is only database work (each return its own transaction).
     for kind, label, field in ((OUTBOUND_MARK_DONE, _("主管确认出库单已存在，标记为已完成"), "outbound_state"),
                                (WAITING_MARK_DONE, _("主管确认已停止等待，标记为已完成"), "waiting_state")):

@@ -236,28 +236,41 @@ def returns_resend_unknown(pks: list[int], *, field: str, attempt: int, of: int)
     outbound order by the unchanged outer_no, and stopping a stopped return changes nothing. Only returns still in
     unknown are claimed (one a supervisor resolved meanwhile is skipped); each attempt is a state change in the
     return's history and a call in the log, with no user. A refusal fails the return with WDT's message."""
+    reason = _("自动重新发送（第%(n)s次，共%(of)s次）") % {"n": attempt, "of": of}
+    returns = list(PurchaseReturn.objects.filter(pk__in=pks).order_by("pk"))
+    return _send_again(returns, field=field, user=None, reason=reason, allowed_from={S.UNKNOWN})
+
+
+def returns_send_again(*, purchase_returns: Iterable[PurchaseReturn], user: Any, field: str) -> list[SendResult]:
+    """A supervisor's "send again" of returns whose `field` is unknown, or queued from unknown by her send-again
+    job (job_kinds.py): the outbound orders one by one, the stop-waiting 500 numbers a request."""
+    require_perm(user, PERM_RESOLVE)
+    return _send_again(list(purchase_returns), field=field, user=user, reason=_("主管确认后重新发送"),
+                       allowed_from={S.UNKNOWN, S.QUEUED})
+
+
+def _send_again(returns: list[PurchaseReturn], *, field: str, user: Any, reason: str,
+                allowed_from: set[str]) -> list[SendResult]:
     if field not in RESOLVABLE_FIELDS:
         raise ValueError(f"unknown state field {field!r}")
-    reason = _("自动重新发送（第%(n)s次，共%(of)s次）") % {"n": attempt, "of": of}
-    only_unknown = {S.UNKNOWN}
-    returns = list(PurchaseReturn.objects.filter(pk__in=pks).order_by("pk"))
-    gateway = enterprise_client_from_settings if field == "outbound_state" else qjb_client_from_settings
+    outbound = field == "outbound_state"
     try:
-        client = gateway()
+        client = enterprise_client_from_settings() if outbound else qjb_client_from_settings()
     except WdtConfigurationError as exc:
-        message = _("旺店通接口未配置：%(s)s") % {"s": exc.setting}
+        message = (_("旺店通企业版接口未配置：%(s)s") if outbound else _("旺店通旗舰版接口未配置：%(s)s")) % {
+            "s": exc.setting}
         return [results.skipped(r, message) for r in returns]
     answers: list[SendResult] = []
     try:
-        if field == "outbound_state":
+        if outbound:
             for purchase_return in returns:
-                answers.append(_push(purchase_return, user=None, allowed_from=only_unknown, reason=reason,
+                answers.append(_push(purchase_return, user=user, allowed_from=allowed_from, reason=reason,
                                      client=client))
         else:
             for start in range(0, len(returns), STOP_WAITING_CHUNK):
                 chunk = [r.pk for r in returns[start:start + STOP_WAITING_CHUNK]]
-                answers.extend(_stop_waiting_chunk(chunk, user=None, client=client, reason=reason,
-                                                   allowed_from=only_unknown))
+                answers.extend(_stop_waiting_chunk(chunk, user=user, client=client, reason=reason,
+                                                   allowed_from=allowed_from))
     finally:
         client.close()
     return answers
@@ -302,19 +315,7 @@ def return_resolve_unknown(*, purchase_return: PurchaseReturn, user: Any, action
         raise ValueError(f"unknown action {action!r}")
     if getattr(purchase_return, field) != S.UNKNOWN:
         purchase_return.refresh_from_db()
-    reason = _("主管确认后重新发送")
-    again_from = {S.UNKNOWN, S.QUEUED}
-    if field == "outbound_state":
-        return _push(purchase_return, user=user, allowed_from=again_from, reason=reason)
-    try:
-        client = qjb_client_from_settings()
-    except WdtConfigurationError as exc:
-        return results.skipped(purchase_return, _("旺店通旗舰版接口未配置：%(s)s") % {"s": exc.setting})
-    try:
-        return _stop_waiting_chunk([purchase_return.pk], user=user, client=client, reason=reason,
-                                   allowed_from=again_from)[0]
-    finally:
-        client.close()
+    return returns_send_again(purchase_returns=[purchase_return], user=user, field=field)[0]
 
 
 def returns_resolve_unknown(*, purchase_returns: Iterable[PurchaseReturn], user: Any, action: ResolveAction,

@@ -119,3 +119,21 @@ def test_a_clerk_cannot_send_again(client, wdt_sandbox, clerk):
                                               ACTION_CHECKBOX_NAME: [draft.pk]})
     assert page.status_code == 403 and not Job.objects.exists()
     assert SettlementDraft.objects.get(pk=draft.pk).state == S.UNKNOWN
+
+
+def test_stopping_returns_again_goes_500_numbers_a_request_as_the_first_stop_did(wdt_sandbox, supervisor):
+    numbers = [f"CR20261196{i:03d}" for i in range(501)]
+    for no in numbers:
+        wdt_sandbox.seed_return(no)
+    PurchaseReturn.objects.bulk_create([PurchaseReturn(return_no=no, outer_no=f"WP{no}", waiting_state=S.UNKNOWN)
+                                        for no in numbers])
+    job = job_start(kind=returns_kinds.WAITING_SEND_AGAIN, documents=list(PurchaseReturn.objects.order_by("pk")),
+                    user=supervisor)
+    run_worker_until_idle()
+
+    job.refresh_from_db()
+    assert (job.total, job.done) == (501, 501)
+    requests = WdtCall.objects.filter(method="purchase.PurchaseReturn.pending")
+    assert requests.count() == 2 and all(c.user == supervisor for c in requests)
+    assert not PurchaseReturn.objects.exclude(waiting_state=S.DONE).exists()
+    assert not wdt_sandbox.returns().filter(waiting=True).exists()
