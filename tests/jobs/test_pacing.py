@@ -10,6 +10,7 @@ from itertools import pairwise
 import pytest
 from django.db import connection
 
+from tests.threads import at_once
 from wdtportal.wdt.models import GatewayPace, GatewaySlot
 from wdtportal.wdt.pacing import DatabasePacer, GatewayLimits
 
@@ -22,17 +23,7 @@ def pacer(rate: float, concurrency: int, **kwargs) -> DatabasePacer:
 
 
 def run_threads(n: int, target) -> None:
-    def run():
-        try:
-            target()
-        finally:
-            connection.close()  # each thread's own connection, or PostgreSQL cannot drop the test database
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    at_once(n, target)
 
 
 def test_rate_is_shared_by_all_threads_and_pacers():

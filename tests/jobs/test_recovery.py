@@ -5,15 +5,14 @@ and again, and at the same moment, against a job whose worker was killed. The re
 test_workers.py.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.jobs.test_runner import KIND, make_returns, test_kind, user  # noqa: F401 - fixtures
+from tests.threads import at_once
 from wdtportal.documents.states import DocumentState as S
 from wdtportal.documents.transitions import move
 from wdtportal.jobs.kinds import IMPORT as IMPORT_KIND
@@ -105,25 +104,7 @@ def test_workers_recovering_at_the_same_moment_enqueue_one_set_of_runners(user, 
     settings.JOBS_RUNNERS = 2
     job = job_start(kind=KIND, documents=make_returns(4), user=user)
     kill_the_worker_of(job)
-    start = threading.Barrier(4)
-    errors = []
-
-    def recover() -> None:
-        try:
-            start.wait()
-            job_recover(job=Job.objects.get(pk=job.pk))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=recover) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors
+    at_once(4, lambda: job_recover(job=Job.objects.get(pk=job.pk)))
     assert ready(RUN) == 2
 
 

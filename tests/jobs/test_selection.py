@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.contenttypes.models import ContentType
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from returns import job_kinds
 from returns.models import OutboundLine, PurchaseReturn
 from tests.factories import supervisor  # noqa: F401
+from tests.threads import at_once
 from tests.worker import run_worker_until_idle
 from wdtportal.documents.models import StateChange
 from wdtportal.documents.states import DocumentState as S
@@ -192,23 +193,7 @@ def test_a_cut_expansion_resumes_and_two_runners_expanding_at_once_add_each_docu
     progress = job_progress(job=job)
     assert progress["status"] == "preparing" and progress["status_display"] == "准备中"
 
-    errors = []
-
-    def runner() -> None:
-        try:
-            assert job_expand(job=Job.objects.get(pk=job.pk), stop=stop)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    assert at_once(2, lambda: job_expand(job=Job.objects.get(pk=job.pk), stop=stop)) == [True, True]
     job.refresh_from_db()
     assert job.prepared_at and job.message == "" and (job.total, job.skipped) == (65, 5)
     assert sorted(job.items.values_list("position", flat=True)) == list(range(65))

@@ -2,13 +2,12 @@
 HTTP: done without a person, each attempt in the history and the call log, never a second order; a settlement
 with a lost answer is never sent again. (Real `db_worker` processes: tests/jobs/test_auto_resend_workers.py.)"""
 
-import threading
 from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -16,6 +15,7 @@ from returns.models import PurchaseReturn
 from returns.services import return_push_outbound, returns_push_outbound, returns_stop_waiting
 from settlements.services import settlement_submit
 from tests.factories import make_draft, make_return
+from tests.threads import at_once
 from wdtportal.documents.models import AutoResend
 from wdtportal.documents.resending import documents_resend_due
 from wdtportal.documents.results import Outcome
@@ -181,25 +181,8 @@ def test_two_workers_maintenance_at_the_same_moment_send_a_document_once(wdt_san
     wdt_sandbox.faults(lost_answer_rate=1)
     return_push_outbound(purchase_return=purchase_return, user=supervisor)
     wdt_sandbox.faults(latency_ms=300)
-    start = threading.Barrier(3)
-    sent, errors = [], []
-
-    def maintenance() -> None:
-        try:
-            start.wait()
-            sent.append(documents_resend_due())
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=maintenance) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors and sorted(sent) == [0, 0, 1]
+    sent = at_once(3, documents_resend_due)
+    assert sorted(sent) == [0, 0, 1]
     assert WdtCall.objects.filter(method=PUSH).count() == 2
     assert fresh(purchase_return).outbound_state == S.DONE
 
