@@ -290,3 +290,18 @@ def test_a_send_job_skips_a_return_waiting_for_its_automatic_resend_and_says_whe
     assert item.state == "skipped"
     assert item.message == (f"上次发送结果未知：将于 {local_hhmm(AutoResend.objects.get().next_at)} "
                             "自动重新发送（第1次，共1次）")
+
+
+def test_the_clerk_reads_why_no_answer_came_in_her_language_and_the_call_log_keeps_the_technical_text(
+        wdt_sandbox, supervisor, settings):
+    settings.WDT_AUTO_RESEND_DELAYS = []
+    lost, failed = known_return(wdt_sandbox), known_return(wdt_sandbox, "CR2026141099")
+    wdt_sandbox.faults(lost_answer_rate=1)
+    return_push_outbound(purchase_return=lost, user=supervisor)
+    wdt_sandbox.faults(error_rate=1)
+    return_push_outbound(purchase_return=failed, user=supervisor)
+
+    assert fresh(lost).last_message == "请求可能已到达旺店通，但没有收到回答（连接中断）。请在旺店通核对后由主管处理"
+    assert fresh(failed).last_message == (
+        "请求可能已到达旺店通，但没有收到回答（旺店通返回 HTTP 503）。请在旺店通核对后由主管处理")
+    assert "no answer from WDT" in WdtCall.objects.filter(document_id=str(lost.pk)).get().error_message

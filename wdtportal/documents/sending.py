@@ -123,7 +123,7 @@ def outcome_of_error(exc: BaseException) -> tuple[str, str]:
         return Outcome.FAILED, _("未能连接旺店通，请求没有发出，可以重新发送")
     if isinstance(exc, WdtTransportError):
         return Outcome.UNKNOWN, _("请求可能已到达旺店通，但没有收到回答（%(m)s）。请在旺店通核对后由主管处理") % {
-            "m": exc.message}
+            "m": _no_answer(exc)}
     if isinstance(exc, WdtRedirected):
         message = _("旺店通网关地址返回了重定向，请求没有执行（%(m)s）。请管理员检查网关地址设置后重新发送")
         return Outcome.FAILED, message % {"m": exc.message}
@@ -135,6 +135,15 @@ def outcome_of_error(exc: BaseException) -> tuple[str, str]:
     logger.exception("unexpected error while calling WDT", exc_info=exc)
     message = _("发送时出现意外错误（%(m)s），结果未知。请在旺店通核对后由主管处理")
     return Outcome.UNKNOWN, message % {"m": type(exc).__name__}
+
+
+def _no_answer(exc: WdtTransportError) -> str:
+    """Why no answer came, in the clerk's language (the call log keeps the client's technical text)."""
+    if exc.http_status:
+        return _("旺店通返回 HTTP %(status)s") % {"status": exc.http_status}
+    if "timeout" in exc.message:
+        return _("等待回答超时")
+    return _("连接中断")
 
 
 _STATE_FOR = {Outcome.DONE: S.DONE, Outcome.FAILED: S.FAILED, Outcome.UNKNOWN: S.UNKNOWN}
