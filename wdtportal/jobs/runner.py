@@ -149,6 +149,9 @@ def _work(job: Job, spec: KindSpec, token: str, stop: threading.Event, processed
 
 def _claim(job: Job, token: str, size: int) -> list[JobItem]:
     with transaction.atomic():
+        # The claims of a job take turns on its row: concurrent skip-locked scans would split what is left between
+        # them, so 701 stop-waiting numbers could go in two or three requests instead of two full ones.
+        list(Job.objects.select_for_update().filter(pk=job.pk).values_list("pk", flat=True))
         ids = list(
             JobItem.objects.select_for_update(skip_locked=True)
             .filter(job=job, state=ItemState.PENDING, claimed_by="")
