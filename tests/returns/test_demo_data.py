@@ -25,3 +25,13 @@ def test_load_demo_makes_one_user_per_group_and_demo_documents_the_sandbox_knows
     assert portal <= set(SandboxReturn.objects.values_list("return_no", flat=True))
     first = PurchaseReturn.objects.get(return_no="CR2026110001")
     assert [(x.spec_no, x.num) for x in first.lines.all()] == [("SKU001-1", 2), ("SKU001-2", 4)]
+
+
+def test_the_demo_people_may_look_at_what_the_sandbox_holds_as_they_would_check_wdt(client):
+    call_command("load_demo")
+    client.force_login(get_user_model().objects.get(username="supervisor"))
+    page = client.get("/admin/wdt_sandbox/")
+    assert page.status_code == 200 and "/admin/wdt_sandbox/sandboxreturn/" in page.content.decode()
+    assert client.get("/admin/wdt_sandbox/sandboxreturn/").status_code == 200
+    assert not get_user_model().objects.get(username="clerk").has_perm("wdt_sandbox.change_faultsettings")
+

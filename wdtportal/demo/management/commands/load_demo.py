@@ -11,6 +11,13 @@ DEMO_USERS = [
 ]
 
 
+def _sandbox_view_permissions() -> list:
+    from django.contrib.auth.models import Permission
+
+    return list(Permission.objects.filter(content_type__app_label="wdt_sandbox", codename__startswith="view_")
+                .exclude(codename="view_faultsettings"))
+
+
 class Command(BaseCommand):
     help = "Create the demo logins and load the demo data (idempotent)."
 
@@ -27,6 +34,9 @@ class Command(BaseCommand):
                 from django.contrib.auth.models import Group
 
                 user.groups.set([Group.objects.get(name=group)])
+                # In the demo the sandbox stands for WDT: "check in WDT first" means looking at it in the admin.
+                # Given to the demo's people only; the groups stay what a company's are.
+                user.user_permissions.add(*_sandbox_view_permissions())
             lines.append(f"  {username} / {password}" + (f"  ({group})" if group else "  (超级管理员)"))
         self.stdout.write("演示账号 / demo logins:\n" + "\n".join(lines))
 
