@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
+from .extent import column_letters
+
 # Excel keeps at most this many characters in a cell.
 MAX_CELL_TEXT = 32_767
 # Rows joined before each write to the zip stream.
@@ -115,16 +117,6 @@ _PLAIN_SHEET_START = (
 )
 
 
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def sheet_title(title: str) -> str:
     """A name Excel accepts for a sheet: at most 31 characters, none of []:*?/\\."""
     return _SHEET_NAME_BAD.sub(" ", title)[:31].strip() or "Sheet1"
@@ -190,7 +182,7 @@ def write_xlsx(target: str | IO[bytes], title: str, headers: Sequence[Any], rows
     rows. `summary`, called once the rows are written, gives the (label, value) rows of a second sheet
     `summary_title`. Returns the number of data rows written."""
     width = len(headers)
-    letters: list[str] = [column_letter(i) for i in range(width)]
+    letters: list[str] = [column_letters(i) for i in range(width)]
     written = 0
     name = sheet_title(title)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
