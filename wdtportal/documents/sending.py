@@ -141,7 +141,7 @@ def _no_answer(exc: WdtTransportError) -> str:
     """Why no answer came, in the clerk's language (the call log keeps the client's technical text)."""
     if exc.http_status:
         return _("旺店通返回 HTTP %(status)s") % {"status": exc.http_status}
-    if "timeout" in exc.message:
+    if exc.timed_out:
         return _("等待回答超时")
     return _("连接中断")
 

@@ -90,6 +90,7 @@ def _send(send: Callable[[], requests.Response]) -> requests.Response | WdtTrans
             f"no answer from WDT ({_failure_kind(exc)}); "
             + ("the request may have reached WDT" if reached else "the request was not sent"),
             may_have_reached=reached,
+            timed_out=isinstance(exc, requests.Timeout),
         )
 
 

@@ -42,12 +42,15 @@ class WdtRateLimited(WdtApiError):
 
 
 class WdtTransportError(WdtError):
-    """No answer. `may_have_reached` tells whether WDT may have received (and executed) the request."""
+    """No answer. `may_have_reached` tells whether WDT may have received (and executed) the request; `timed_out`:
+    the client gave up waiting (rather than the connection breaking)."""
 
-    def __init__(self, message: str, *, may_have_reached: bool, http_status: int | None = None):
+    def __init__(self, message: str, *, may_have_reached: bool, http_status: int | None = None,
+                 timed_out: bool = False):
         self.message = message
         self.may_have_reached = may_have_reached
         self.http_status = http_status
+        self.timed_out = timed_out
         super().__init__(message)
 
     @property
