@@ -38,12 +38,12 @@ def _sender_again(field: str) -> Callable[[Sequence[Any], Any], list[Any]]:
     return send
 
 
-def _resolver(action: services.ResolveAction, field: str) -> Callable[[Sequence[Any], Any], list[Any]]:
-    """The sender of a supervisor's decision on one state field of returns in unknown (queued by the job)."""
-    def resolve(documents: Sequence[Any], user: Any) -> list[Any]:
-        return [services.return_resolve_unknown(purchase_return=d, user=user, action=action, field=field,
+def _marker_done(field: str) -> Callable[[Sequence[Any], Any], list[Any]]:
+    """The sender of a supervisor's "mark done" of one state field (returns queued from unknown by the job)."""
+    def mark(documents: Sequence[Any], user: Any) -> list[Any]:
+        return [services.return_resolve_unknown(purchase_return=d, user=user, action="mark_done", field=field,
                                                 queued=True) for d in documents]
-    return resolve
+    return mark
 
 
 def register() -> None:
@@ -60,5 +60,5 @@ def register() -> None:
     # No call to WDT: a batch is only database work (each return its own transaction).
     for kind, label, field in ((OUTBOUND_MARK_DONE, _("主管确认出库单已存在，标记为已完成"), "outbound_state"),
                                (WAITING_MARK_DONE, _("主管确认已停止等待，标记为已完成"), "waiting_state")):
-        register_kind(KindSpec(kind, label, MODEL, field, _resolver("mark_done", field), batch_size=MARK_DONE_BATCH,
+        register_kind(KindSpec(kind, label, MODEL, field, _marker_done(field), batch_size=MARK_DONE_BATCH,
                                queueable=UNKNOWN_ONLY, queue_reason=MARK_DONE_QUEUED))

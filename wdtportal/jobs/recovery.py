@@ -65,11 +65,12 @@ def job_recover(*, job: Job) -> bool:
 def job_recover_all() -> int:
     """`job_recover` for every unfinished job; returns how many were restarted.
 
-    Runners that stopped beating are marked lost first, whatever their job: a job that other runners finished
-    before the dead one went stale must not list it as running for ever.
+    A dead runner of a job that other runners finished before it went stale is marked lost here too: it must not
+    be listed as running for ever (the unfinished jobs' runners are `job_recover`'s).
     """
     cutoff = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER)
-    for runner in JobRunner.objects.filter(finished_at__isnull=True, heartbeat_at__lt=cutoff):
+    for runner in JobRunner.objects.filter(finished_at__isnull=True, heartbeat_at__lt=cutoff,
+                                           job__finished_at__isnull=False):
         runner_lost(runner=runner)
     restarted = 0
     for job in Job.objects.filter(finished_at__isnull=True).order_by("pk"):
